@@ -1,0 +1,43 @@
+// Sink: receives the output rows of each micro-batch. begin_batch, any number
+// of write calls, then commit; commit makes the batch's output visible and,
+// for sinks that promise it, durable (the file sink renames its temporary
+// files into place at commit).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "batch/batch.hpp"
+#include "config/pipeline_config.hpp"
+#include "formats/format.hpp"
+
+namespace runnel {
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void begin_batch(int64_t batch_id) { (void)batch_id; }
+  virtual void write(const Batch& batch) = 0;
+  virtual void commit(int64_t batch_id) = 0;
+  virtual void close() {}
+  virtual std::string description() const = 0;
+};
+
+struct SinkContext {
+  const config::PipelineConfig& pipeline;
+  const config::SinkConfig& config;
+  SchemaRef schema;  // of the rows it will receive
+};
+
+struct SinkType {
+  std::string_view type;
+  std::string_view summary;
+  const config::OptionTable* options;  // beyond from/type/output_mode
+  bool writes_bytes;                   // takes format (+ writer_options())
+  std::unique_ptr<Sink> (*create)(const SinkContext&);
+};
+
+const std::vector<SinkType>& sink_types();
+const SinkType* find_sink_type(std::string_view type);
+
+}  // namespace runnel
