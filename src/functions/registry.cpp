@@ -1,0 +1,91 @@
+// The scalar function registry: ONE explicit list of every function name and
+// its bind function (defined in the category files: conditional.cpp,
+// math.cpp, string.cpp, regex.cpp, json.cpp, datetime.cpp, hash.cpp, array.cpp).
+// Aliases are rows sharing a bind function.
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "functions/function.hpp"
+
+#define RUNNEL_SCALAR_FUNCTIONS(X)            \
+  /* conditional */                           \
+  X("coalesce", bind_coalesce)                \
+  X("if", bind_if)                            \
+  X("nullif", bind_nullif)                    \
+  X("greatest", bind_greatest)                \
+  X("least", bind_least)                      \
+  /* math */                                  \
+  X("abs", bind_abs)                          \
+  X("round", bind_round)                      \
+  X("floor", bind_floor)                      \
+  X("ceil", bind_ceil)                        \
+  X("ceiling", bind_ceil)                     \
+  X("sqrt", bind_sqrt)                        \
+  X("exp", bind_exp)                          \
+  X("ln", bind_ln)                            \
+  X("log", bind_log)                          \
+  X("log10", bind_log10)                      \
+  X("log2", bind_log2)                        \
+  X("pow", bind_pow)                          \
+  X("power", bind_pow)                        \
+  X("sign", bind_signum)                      \
+  X("signum", bind_signum)                    \
+  X("mod", bind_mod)                          \
+  X("pmod", bind_pmod)                        \
+  /* string */                                \
+  X("lower", bind_lower)                      \
+  X("lcase", bind_lower)                      \
+  X("upper", bind_upper)                      \
+  X("ucase", bind_upper)                      \
+  X("trim", bind_trim)                        \
+  X("ltrim", bind_ltrim)                      \
+  X("rtrim", bind_rtrim)                      \
+  X("length", bind_length)                    \
+  X("char_length", bind_length)               \
+  X("character_length", bind_length)          \
+  X("substring", bind_substring)              \
+  X("substr", bind_substring)                 \
+  X("concat", bind_concat)                    \
+  X("concat_ws", bind_concat_ws)              \
+  X("replace", bind_replace)                  \
+  X("lpad", bind_lpad)                        \
+  X("rpad", bind_rpad)                        \
+  X("instr", bind_instr)                      \
+  X("startswith", bind_startswith)            \
+  X("endswith", bind_endswith)                \
+  X("contains", bind_contains)
+
+namespace runnel::fn {
+
+#define RUNNEL_DECLARE_BIND(name, bind) Signature bind(const std::vector<Arg>& args);
+RUNNEL_SCALAR_FUNCTIONS(RUNNEL_DECLARE_BIND)
+#undef RUNNEL_DECLARE_BIND
+
+namespace {
+
+#define RUNNEL_FUNCTION_ENTRY(name, bind) ScalarFunction{name, bind},
+constexpr ScalarFunction kFunctions[] = {RUNNEL_SCALAR_FUNCTIONS(RUNNEL_FUNCTION_ENTRY)};
+#undef RUNNEL_FUNCTION_ENTRY
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+const ScalarFunction* find_scalar_function(std::string_view name) {
+  for (const ScalarFunction& f : kFunctions)
+    if (equals_ignore_case(f.name, name)) return &f;
+  return nullptr;
+}
+
+std::vector<std::string_view> scalar_function_names() {
+  std::vector<std::string_view> names;
+  for (const ScalarFunction& f : kFunctions) names.push_back(f.name);
+  return names;
+}
+
+}  // namespace runnel::fn
