@@ -54,7 +54,9 @@
   X("instr", bind_instr)                      \
   X("startswith", bind_startswith)            \
   X("endswith", bind_endswith)                \
-  X("contains", bind_contains)
+  X("contains", bind_contains)               \
+  /* hash */                                  \
+  X("hash", bind_hash)
 
 namespace runnel::fn {
 
