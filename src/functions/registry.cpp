@@ -55,6 +55,13 @@
   X("startswith", bind_startswith)            \
   X("endswith", bind_endswith)                \
   X("contains", bind_contains)               \
+  /* regex */                                 \
+  X("split", bind_split)                      \
+  X("regexp_extract", bind_regexp_extract)    \
+  X("regexp_replace", bind_regexp_replace)    \
+  X("rlike", bind_rlike)                      \
+  X("regexp", bind_rlike)                     \
+  X("regexp_like", bind_rlike)                \
   /* hash */                                  \
   X("hash", bind_hash)
 
