@@ -62,6 +62,8 @@
   X("rlike", bind_rlike)                      \
   X("regexp", bind_rlike)                     \
   X("regexp_like", bind_rlike)                \
+  /* json */                                  \
+  X("get_json_object", bind_get_json_object)  \
   /* hash */                                  \
   X("hash", bind_hash)
 

@@ -167,3 +167,9 @@ inline std::string bind_error(std::string_view name, const std::vector<Input>& i
 }
 
 }  // namespace runnel::fn::testing
+
+namespace doctest {
+template <> struct StringMaker<std::optional<std::string>> {
+  static String convert(const std::optional<std::string>& v) { return v ? ("\"" + *v + "\"").c_str() : "NULL"; }
+};
+}  // namespace doctest
