@@ -1,7 +1,6 @@
 // Conditional functions: coalesce, if, nullif, greatest, least. Their result
 // row is one of the arguments' rows, so each computes a per-row choice and
 // pick_rows copies the chosen values (any type, nested ones included).
-#include <cmath>
 #include <cstring>
 
 #include "functions/kernel.hpp"
@@ -41,33 +40,6 @@ ColumnRef pick_rows(const DataType& type, const std::vector<ColumnRef>& args, co
     }
   }
   return out;
-}
-
-// Spark's ordering: NaN above every number, -0.0 equal to 0.0, strings by bytes.
-template <class T> int compare_values(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (a == b) return 0;
-    if (std::isnan(a)) return std::isnan(b) ? 0 : 1;
-    if (std::isnan(b)) return -1;
-  }
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
-
-// Calls f(Tag{}) for a type with a total order, or throws BindError.
-template <class F> auto with_ordered_tag(std::string_view name, const DataType& t, F&& f) {
-  switch (t.id) {
-    case TypeId::Boolean: return f(BoolT{});
-    case TypeId::Int: return f(IntT{});
-    case TypeId::Long: return f(LongT{});
-    case TypeId::Float: return f(FloatT{});
-    case TypeId::Double: return f(DoubleT{});
-    case TypeId::String: return f(StringT{});
-    case TypeId::Binary: return f(BinaryT{});
-    case TypeId::Timestamp: return f(TimestampT{});
-    case TypeId::Date: return f(DateT{});
-    case TypeId::Null: return f(BoolT{});  // every row is null; any comparator will do
-    default: throw BindError(std::string(name) + " does not support type " + t.to_string());
-  }
 }
 
 // The signature of a function whose arguments all take their common type.

@@ -64,6 +64,11 @@
   X("regexp_like", bind_rlike)                \
   /* json */                                  \
   X("get_json_object", bind_get_json_object)  \
+  /* array */                                 \
+  X("size", bind_size)                        \
+  X("cardinality", bind_size)                 \
+  X("element_at", bind_element_at)            \
+  X("array_contains", bind_array_contains)    \
   /* hash */                                  \
   X("hash", bind_hash)
 
