@@ -133,7 +133,7 @@ ColumnRef map_rows(const DataType& result, const std::vector<ColumnRef>& args, s
 template <class Out, class... In, class Op>
 Signature simple(Op op) {
   DataType result = DataType::of(Out::id);
-  Kernel kernel = [result, op](const std::vector<ColumnRef>& args, size_t rows, const expr::EvalContext&) mutable {
+  Kernel kernel = [result, op](const std::vector<ColumnRef>& args, size_t rows, const expr::EvalContext&) {
     return map_rows<Out, In...>(result, args, rows, op);
   };
   return Signature{{DataType::of(In::id)...}, result, std::move(kernel)};

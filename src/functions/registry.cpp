@@ -41,6 +41,7 @@
   X("trim", bind_trim)                            \
   X("ltrim", bind_ltrim)                          \
   X("rtrim", bind_rtrim)                          \
+  X("btrim", bind_btrim)                          \
   X("length", bind_length)                        \
   X("char_length", bind_length)                   \
   X("character_length", bind_length)              \

@@ -134,12 +134,17 @@ std::string_view trim_spaces(std::string_view s, TrimSide side) {
   return s;
 }
 
-Signature bind_trim_side(std::string_view name, const std::vector<Arg>& args, TrimSide side) {
+// trim(str), and Spark's two-argument call form trim(trimStr, str) (what
+// TRIM(BOTH trimStr FROM str) means); btrim takes (str, trimStr).
+Signature bind_trim_side(std::string_view name, const std::vector<Arg>& args, TrimSide side, bool source_first) {
   expect_arg_count(name, args, 1, 2);
   if (args.size() == 1)
     return simple<StringT, StringT>([side](StringOut& out, std::string_view s) { out.view(trim_spaces(s, side)); });
+  if (source_first)
+    return simple<StringT, StringT, StringT>(
+        [side](StringOut& out, std::string_view s, std::string_view set) { out.view(trim_chars(s, set, side)); });
   return simple<StringT, StringT, StringT>(
-      [side](StringOut& out, std::string_view s, std::string_view set) { out.view(trim_chars(s, set, side)); });
+      [side](StringOut& out, std::string_view set, std::string_view s) { out.view(trim_chars(s, set, side)); });
 }
 
 // Spark's UTF8String.substringSQL: 1-based, 0 acts as 1, negative counts from the end.
@@ -222,9 +227,10 @@ Signature bind_upper(const std::vector<Arg>& args) {
   return simple<StringT, StringT>(change_case<true>);
 }
 
-Signature bind_trim(const std::vector<Arg>& args) { return bind_trim_side("trim", args, TrimSide::Both); }
-Signature bind_ltrim(const std::vector<Arg>& args) { return bind_trim_side("ltrim", args, TrimSide::Left); }
-Signature bind_rtrim(const std::vector<Arg>& args) { return bind_trim_side("rtrim", args, TrimSide::Right); }
+Signature bind_trim(const std::vector<Arg>& args) { return bind_trim_side("trim", args, TrimSide::Both, false); }
+Signature bind_ltrim(const std::vector<Arg>& args) { return bind_trim_side("ltrim", args, TrimSide::Left, false); }
+Signature bind_rtrim(const std::vector<Arg>& args) { return bind_trim_side("rtrim", args, TrimSide::Right, false); }
+Signature bind_btrim(const std::vector<Arg>& args) { return bind_trim_side("btrim", args, TrimSide::Both, true); }
 
 // length: characters of a string, bytes of a binary.
 Signature bind_length(const std::vector<Arg>& args) {

@@ -15,7 +15,12 @@ TEST_CASE("trim removes spaces only") {
   CHECK(texts_are(call("trim", {in}), {"a b", "\ta\t", "", "", std::nullopt}));
   CHECK(texts_are(call("ltrim", {in}), {"a b  ", "\ta\t", "", "", std::nullopt}));
   CHECK(texts_are(call("rtrim", {in}), {"  a b", "\ta\t", "", "", std::nullopt}));
-  CHECK(texts_are(call("trim", {strings({"SSparkSQLS", "éaé"}), strings({"SL", "é"})}), {"parkSQ", "a"}));
+  // trim(trimStr, str), as TRIM(BOTH trimStr FROM str); btrim(str, trimStr).
+  CHECK(texts_are(call("trim", {strings({"SL", "é"}), strings({"SSparkSQLS", "éaé"})}), {"parkSQ", "a"}));
+  CHECK(texts_are(call("ltrim", {strings({"SL"}), strings({"SSparkSQLS"})}), {"parkSQLS"}));
+  CHECK(texts_are(call("rtrim", {strings({"SL"}), strings({"SSparkSQLS"})}), {"SSparkSQ"}));
+  CHECK(texts_are(call("btrim", {strings({"SSparkSQLS"}), strings({"SL"})}), {"parkSQ"}));
+  CHECK(texts_are(call("btrim", {strings({"  x "})}), {"x"}));
 }
 
 TEST_CASE("length counts characters") {
