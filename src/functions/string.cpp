@@ -1,6 +1,7 @@
 // String functions, on UTF-8 characters as Spark's UTF8String does:
 // positions and lengths count characters, trim removes ASCII spaces only,
 // lower/upper map Unicode letters.
+#include <cctype>
 #include <clocale>
 #include <cstring>
 #include <cwctype>
@@ -69,14 +70,38 @@ locale_t unicode_locale() {
   return locale;
 }
 
+bool is_letter_at(std::string_view s, size_t i) {
+  char32_t cp = 0;
+  return i < s.size() && decode_utf8(s, i, cp) > 0 && iswalpha_l(cp, unicode_locale());
+}
+
+// Java's String.toUpperCase/toLowerCase (which Spark calls for non-ASCII
+// text) apply a few mappings that are not one character to one character.
+// Returns the replacement's length, or 0 when `cp` maps one-to-one.
+size_t full_case_mapping(bool upper, char32_t cp, std::string_view s, size_t next, bool after_letter, char* dst) {
+  if (upper && cp == U'\u00DF') {  // ß -> SS
+    dst[0] = dst[1] = 'S';
+    return 2;
+  }
+  if (!upper && cp == U'\u0130') {  // İ -> i + combining dot above
+    dst[0] = 'i';
+    return 1 + encode_utf8(U'\u0307', dst + 1);
+  }
+  if (!upper && cp == U'\u03A3' && after_letter && !is_letter_at(s, next))  // word-final sigma
+    return encode_utf8(U'\u03C2', dst);
+  return 0;
+}
+
 template <bool kUpper> void change_case(StringOut& out, std::string_view s) {
-  // A mapped character can grow from 2 to 3 bytes (U+023F -> U+2C7E).
+  // A mapped character grows at most from 2 to 3 bytes (U+023F -> U+2C7E, U+0130 -> i U+0307).
   char* dst = out.reserve(s.size() + s.size() / 2 + 4);
   size_t n = 0;
+  bool after_letter = false;
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       dst[n++] = static_cast<char>(kUpper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
+      after_letter = std::isalpha(c);
       ++i;
       continue;
     }
@@ -84,10 +109,16 @@ template <bool kUpper> void change_case(StringOut& out, std::string_view s) {
     size_t len = decode_utf8(s, i, cp);
     if (len == 0 || !unicode_locale()) {  // invalid bytes pass through
       dst[n++] = s[i++];
+      after_letter = false;
       continue;
     }
-    wint_t mapped = kUpper ? towupper_l(cp, unicode_locale()) : towlower_l(cp, unicode_locale());
-    n += encode_utf8(static_cast<char32_t>(mapped), dst + n);
+    if (size_t written = full_case_mapping(kUpper, cp, s, i + len, after_letter, dst + n)) {
+      n += written;
+    } else {
+      wint_t mapped = kUpper ? towupper_l(cp, unicode_locale()) : towlower_l(cp, unicode_locale());
+      n += encode_utf8(static_cast<char32_t>(mapped), dst + n);
+    }
+    after_letter = iswalpha_l(cp, unicode_locale());
     i += len;
   }
   out.commit(n);

@@ -7,7 +7,10 @@ using namespace runnel::fn::testing;
 TEST_CASE("lower and upper map Unicode letters") {
   auto in = strings({"Hello", "ÀÉÎ straße", "", std::nullopt, "ǅ1"});
   CHECK(texts_are(call("lower", {in}), {"hello", "àéî straße", "", std::nullopt, "ǆ1"}));
-  CHECK(texts_are(call("upper", {in}), {"HELLO", "ÀÉÎ STRAßE", "", std::nullopt, "Ǆ1"}));
+  CHECK(texts_are(call("upper", {in}), {"HELLO", "ÀÉÎ STRASSE", "", std::nullopt, "Ǆ1"}));
+  // Java's full mappings: final sigma, dotted capital I; invalid UTF-8 passes through.
+  CHECK(texts_are(call("lower", {strings({"ΟΔΟΣ ΣΑ", "İ", "A\xff\xc3" "B"})}), {"οδος σα", "i\u0307", "a\xff\xc3" "b"}));
+  CHECK(texts_are(call("upper", {strings({"ȿ"})}), {"Ȿ"}));
 }
 
 TEST_CASE("trim removes spaces only") {
