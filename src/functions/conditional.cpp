@@ -97,6 +97,12 @@ Signature bind_coalesce(const std::vector<Arg>& args) {
   });
 }
 
+// nvl/ifnull(a, b): coalesce of exactly two arguments.
+Signature bind_nvl(const std::vector<Arg>& args) {
+  expect_arg_count("nvl", args, 2, 2);
+  return bind_coalesce(args);
+}
+
 Signature bind_if(const std::vector<Arg>& args) {
   expect_arg_count("if", args, 3, 3);
   if (args[0].type.id != TypeId::Boolean && args[0].type.id != TypeId::Null)

@@ -11,6 +11,8 @@
 #define RUNNEL_SCALAR_FUNCTIONS(X)                \
   /* conditional */                               \
   X("coalesce", bind_coalesce)                    \
+  X("nvl", bind_nvl)                              \
+  X("ifnull", bind_nvl)                           \
   X("if", bind_if)                                \
   X("nullif", bind_nullif)                        \
   X("greatest", bind_greatest)                    \

@@ -1,6 +1,7 @@
 // String functions, on UTF-8 characters as Spark's UTF8String does:
 // positions and lengths count characters, trim removes ASCII spaces only,
 // lower/upper map Unicode letters.
+#include <algorithm>
 #include <cctype>
 #include <clocale>
 #include <cstring>
@@ -287,8 +288,34 @@ Signature bind_substring(const std::vector<Arg>& args) {
   return args[0].type.id == TypeId::Binary ? run(BinaryT{}) : run(StringT{});
 }
 
-// concat: NULL if any argument is NULL.
+// concat of arrays: the elements of all arguments in order.
+Signature concat_arrays(const std::vector<Arg>& args) {
+  std::vector<DataType> types;
+  for (const Arg& a : args) types.push_back(a.type);
+  DataType array = common_type_of("concat", types);
+  Kernel kernel = [array](const std::vector<ColumnRef>& cols, size_t rows, const expr::EvalContext&) {
+    ColumnRef out = Column::make(array, rows);
+    Column& elements = *out->children()[0];
+    for (size_t i = 0; i < rows; ++i) {
+      bool any_null = false;
+      for (const ColumnRef& c : cols) any_null |= c->is_null(i);
+      if (any_null) {
+        out->append_null();
+        continue;
+      }
+      for (const ColumnRef& c : cols)
+        for (uint32_t e = c->offsets()[i]; e < c->offsets()[i + 1]; ++e) elements.append_from(*c->children()[0], e);
+      out->end_array();
+    }
+    return out;
+  };
+  return Signature{std::vector<DataType>(args.size(), array), array, std::move(kernel)};
+}
+
+// concat: NULL if any argument is NULL. Strings, or arrays when every argument is one.
 Signature bind_concat(const std::vector<Arg>& args) {
+  auto is_array = [](const Arg& a) { return a.type.id == TypeId::Array; };
+  if (!args.empty() && std::all_of(args.begin(), args.end(), is_array)) return concat_arrays(args);
   DataType string = DataType::of(TypeId::String);
   Kernel kernel = [string](const std::vector<ColumnRef>& cols, size_t rows, const expr::EvalContext&) {
     ColumnRef out = result_with_nulls_of(string, rows, cols);

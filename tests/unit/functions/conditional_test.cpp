@@ -24,6 +24,12 @@ TEST_CASE("coalesce of arrays copies nested rows") {
   CHECK(string_lists(out) == std::vector<std::optional<Row>>{Row{"b"}, Row{"a", std::nullopt}});
 }
 
+TEST_CASE("nvl and ifnull take exactly two arguments") {
+  CHECK(column_is<IntT>(call("nvl", {column<IntT>({std::nullopt, 1}), column<IntT>({2, 3})}), {2, 1}));
+  CHECK(column_is<IntT>(call("ifnull", {column<IntT>({std::nullopt}), column<IntT>({2})}), {2}));
+  CHECK(bind_error("nvl", {column<IntT>({1})}) == "nvl expects 2 arguments, got 1");
+}
+
 TEST_CASE("if takes the else branch for a NULL condition") {
   auto cond = column<BoolT>({true, false, std::nullopt});
   auto out = call("if", {cond, strings({"t", "t", "t"}), strings({"f", std::nullopt, "f"})});

@@ -61,6 +61,15 @@ TEST_CASE("concat is NULL if any argument is") {
   CHECK(texts_are(out, {"abc", std::nullopt, "é"}));
 }
 
+TEST_CASE("concat of arrays") {
+  using L = std::vector<std::optional<std::string_view>>;
+  auto a = string_arrays({L{"a"}, L{}, std::nullopt});
+  auto b = string_arrays({L{"b", std::nullopt}, L{"c"}, L{"d"}});
+  using Row = std::vector<OptString>;
+  CHECK(string_lists(call("concat", {a, b})) ==
+        std::vector<std::optional<Row>>{Row{"a", "b", std::nullopt}, Row{"c"}, std::nullopt});
+}
+
 TEST_CASE("concat_ws skips NULLs and flattens arrays") {
   using L = std::vector<std::optional<std::string_view>>;
   auto sep = strings({",", ",", std::nullopt, "-"});
