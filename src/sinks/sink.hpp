@@ -13,6 +13,13 @@
 
 namespace runnel {
 
+// Thrown by a sink whose reader went away (EPIPE on stdout): the run ends
+// quietly with exit 0, as `head` closing a pipe expects.
+class OutputClosed : public std::exception {
+ public:
+  const char* what() const noexcept override { return "output closed"; }
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
