@@ -168,16 +168,20 @@ std::string run_pipeline_case(const TestCase& test_case, const CaseDir& dir) {
   }
 
   const auto& expected = test_case.expect_error;
-  if (expected && !error) {
-    report += "  expected an error (exit " + std::to_string(expected->exit) + ", message containing '" +
-              expected->message + "'), but the pipeline ran to the end\n";
-  } else if (!expected && error) {
-    report += "  " + where + ": unexpected error (exit " + std::to_string(error->first) + "): " + error->second + "\n";
-  } else if (expected && (error->first != expected->exit || error->second.find(expected->message) == std::string::npos)) {
-    report += "  " + where + ": wrong error\n    expected: exit " + std::to_string(expected->exit) +
-              ", message containing '" + expected->message + "'\n    actual:   exit " +
-              std::to_string(error->first) + ": " + error->second + "\n";
+  if (!expected) {
+    if (error) report += "  " + where + ": unexpected error (exit " + std::to_string(error->first) + "): " + error->second + "\n";
+    return report;
   }
+  std::string wanted = "exit " + std::to_string(expected->exit);
+  bool matches = error && error->first == expected->exit;
+  for (const std::string& part : expected->messages) {
+    wanted += ", containing '" + part + "'";
+    matches = matches && error->second.find(part) != std::string::npos;
+  }
+  if (!error) report += "  expected an error (" + wanted + "), but the pipeline ran to the end\n";
+  else if (!matches)
+    report += "  " + where + ": wrong error\n    expected: " + wanted + "\n    actual:   exit " +
+              std::to_string(error->first) + ": " + error->second + "\n";
   return report;
 }
 

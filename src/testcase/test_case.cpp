@@ -215,7 +215,7 @@ class CaseReader {
       if (!error["exit"]) fail(error, "expect_error needs 'exit' (e.g. 78 for a config error)");
       ExpectedError expected;
       expected.exit = static_cast<int>(integer(error["exit"], "expect_error.exit"));
-      if (error["message"]) expected.message = str(error["message"], "expect_error.message");
+      if (error["message"]) expected.messages = strings(error["message"], "expect_error.message");
       tc.expect_error = expected;
     }
     return tc;

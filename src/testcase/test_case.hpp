@@ -34,8 +34,8 @@ struct Step {
 };
 
 struct ExpectedError {
-  int exit = 0;          // the sysexits code of the error
-  std::string message;   // a substring of the error message
+  int exit = 0;                       // the sysexits code of the error
+  std::vector<std::string> messages;  // substrings the error message must contain
 };
 
 // The command form: runs the runnel binary with `args`; `{pipeline}` and

@@ -75,7 +75,7 @@ expect_error: {exit: 78, message: "unknown column 'c'"}
   CHECK(tc.overrides == std::vector<std::string>{"sinks.out.path=x"});
   REQUIRE(tc.expect_error);
   CHECK(tc.expect_error->exit == 78);
-  CHECK(tc.expect_error->message == "unknown column 'c'");
+  CHECK(tc.expect_error->messages == std::vector<std::string>{"unknown column 'c'"});
 }
 
 TEST_CASE("a command case") {
