@@ -12,6 +12,7 @@
 #include "config/pipeline_config.hpp"
 #include "exec/executor.hpp"
 #include "plan/graph.hpp"
+#include "testcase/runner.hpp"
 
 namespace runnel::cli {
 
@@ -107,10 +108,7 @@ int main(int argc, char** argv) {
   if (*run) return dispatch(app, [&] { return run_pipeline(run_args, std::move(run_options)); });
   if (*val) return dispatch(app, [&] { return validate(validate_args); });
   if (*exp) return dispatch(app, [&] { return explain(explain_args); });
-  if (*test) {
-    log::error("runnel test is not available in this build yet");
-    return static_cast<int>(ErrorKind::Internal);
-  }
+  if (*test) return dispatch(app, [&] { return testcase::run_test_files(test_files, verbose); });
   return kUsage;
 }
 
