@@ -1,0 +1,195 @@
+#include "types/timestamp.hpp"
+
+#include <cctype>
+
+namespace runnel {
+
+// Howard Hinnant's civil-calendar algorithms (public domain description).
+int32_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<int32_t>(era * 146097 + static_cast<int64_t>(doe) - 719468);
+}
+
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+namespace {
+
+struct Cursor {
+  std::string_view s;
+  size_t i = 0;
+  bool done() const { return i >= s.size(); }
+  bool peek(char c) const { return i < s.size() && s[i] == c; }
+  bool eat(char c) {
+    if (!peek(c)) return false;
+    ++i;
+    return true;
+  }
+  // Exactly `n` digits (n=0: one or more, up to 9).
+  bool digits(int n, int64_t& value) {
+    value = 0;
+    int count = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && (n == 0 ? count < 9 : count < n)) {
+      value = value * 10 + (s[i++] - '0');
+      ++count;
+    }
+    return n == 0 ? count > 0 : count == n;
+  }
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool days_in_range(int64_t y, int64_t m, int64_t d) {
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1]) return false;
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return !(m == 2 && d == 29 && !leap);
+}
+
+bool parse_date_part(Cursor& c, int32_t& days) {
+  int64_t y, m, d;
+  if (!c.digits(4, y) || !c.eat('-') || !c.digits(0, m) || m > 12 || !c.eat('-') || !c.digits(0, d)) return false;
+  if (!days_in_range(y, m, d)) return false;
+  days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  return true;
+}
+
+// "+hh:mm", "-hh", "+hhmm", "Z" -> offset in seconds.
+bool parse_zone(Cursor& c, int64_t& offset_s) {
+  offset_s = 0;
+  if (c.done()) return true;
+  if (c.eat('Z') || c.eat('z')) return c.done();
+  if (c.s.substr(c.i) == "UTC") return true;
+  int sign = c.eat('+') ? 1 : c.eat('-') ? -1 : 0;
+  if (!sign) return false;
+  int64_t hh, mm = 0;
+  if (!c.digits(2, hh)) return false;
+  if (c.eat(':')) {
+    if (!c.digits(2, mm)) return false;
+  } else if (!c.done() && !c.digits(2, mm)) {
+    return false;
+  }
+  if (hh > 18 || mm > 59) return false;
+  offset_s = sign * (hh * 3600 + mm * 60);
+  return c.done();
+}
+
+}  // namespace
+
+std::optional<int64_t> parse_timestamp(std::string_view text) {
+  Cursor c{trim(text)};
+  int32_t days;
+  if (!parse_date_part(c, days)) return std::nullopt;
+  int64_t hh = 0, mi = 0, ss = 0, micros = 0, offset_s = 0;
+  if (c.eat('T') || c.eat(' ')) {
+    if (!c.digits(0, hh) || hh > 23 || !c.eat(':') || !c.digits(2, mi) || mi > 59) return std::nullopt;
+    if (c.eat(':')) {
+      if (!c.digits(2, ss) || ss > 59) return std::nullopt;
+      if (c.eat('.')) {
+        int64_t frac = 0;
+        size_t start = c.i;
+        if (!c.digits(0, frac)) return std::nullopt;
+        size_t n = c.i - start;
+        while (c.i < c.s.size() && std::isdigit(static_cast<unsigned char>(c.s[c.i]))) ++c.i;  // beyond 9
+        for (; n < 6; ++n) frac *= 10;
+        for (; n > 6; --n) frac /= 10;
+        micros = frac;
+      }
+    }
+  }
+  if (!parse_zone(c, offset_s)) return std::nullopt;
+  return (static_cast<int64_t>(days) * 86400 + hh * 3600 + mi * 60 + ss - offset_s) * 1000000 + micros;
+}
+
+std::optional<int32_t> parse_date(std::string_view text) {
+  Cursor c{trim(text)};
+  int32_t days;
+  if (!parse_date_part(c, days)) return std::nullopt;
+  if (c.done()) return days;
+  if (c.peek('T') || c.peek(' ')) {
+    auto ts = parse_timestamp(text);
+    if (ts) return static_cast<int32_t>(floor_div(*ts, 86400LL * 1000000));
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+void two(int64_t v, std::string& out) {
+  out += static_cast<char>('0' + v / 10);
+  out += static_cast<char>('0' + v % 10);
+}
+
+void date_time(int64_t micros, char sep, std::string& out, int64_t& frac) {
+  int64_t secs = floor_div(micros, 1000000);
+  frac = micros - secs * 1000000;
+  int64_t days = floor_div(secs, 86400);
+  int64_t sod = secs - days * 86400;
+  format_date(static_cast<int32_t>(days), out);
+  out += sep;
+  two(sod / 3600, out);
+  out += ':';
+  two(sod / 60 % 60, out);
+  out += ':';
+  two(sod % 60, out);
+}
+
+void fraction(int64_t frac, int digits, std::string& out) {
+  char buf[6];
+  for (int k = 5; k >= 0; --k, frac /= 10) buf[k] = static_cast<char>('0' + frac % 10);
+  out += '.';
+  out.append(buf, static_cast<size_t>(digits));
+}
+
+}  // namespace
+
+void format_date(int32_t days, std::string& out) {
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  if (y >= 0 && y <= 9999) {
+    for (int64_t div = 1000; div; div /= 10) out += static_cast<char>('0' + y / div % 10);
+  } else {
+    out += std::to_string(y);
+  }
+  out += '-';
+  two(m, out);
+  out += '-';
+  two(d, out);
+}
+
+void format_timestamp_iso(int64_t micros, std::string& out) {
+  int64_t frac;
+  date_time(micros, 'T', out, frac);
+  fraction(frac, frac % 1000 ? 6 : 3, out);
+  out += 'Z';
+}
+
+void format_timestamp_sql(int64_t micros, std::string& out) {
+  int64_t frac;
+  date_time(micros, ' ', out, frac);
+  if (!frac) return;
+  int digits = 6;
+  for (int64_t f = frac; f % 10 == 0; f /= 10) --digits;
+  fraction(frac, digits, out);
+}
+
+}  // namespace runnel
