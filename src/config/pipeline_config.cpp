@@ -350,11 +350,16 @@ std::string PipelineConfig::resolve_path(const std::string& path) const {
 }
 
 PipelineConfig load_pipeline(const std::string& file, const std::vector<std::string>& overrides) {
+  return load_pipeline_text(read_file(file), file, overrides);
+}
+
+PipelineConfig load_pipeline_text(const std::string& text, const std::string& file,
+                                  const std::vector<std::string>& overrides) {
   PipelineConfig p;
   p.file = file;
   p.base_dir = fs::absolute(fs::path(file)).parent_path().lexically_normal().string();
   p.name = fs::path(file).stem().string();
-  YAML::Node root = parse_yaml(read_file(file), file);
+  YAML::Node root = parse_yaml(text, file);
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   try {
     for (const std::string& assignment : overrides) apply_override(root, assignment);
