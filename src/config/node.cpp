@@ -362,10 +362,12 @@ std::vector<std::string> Node::strings() const {
 
 void Node::check_keys(const std::vector<std::string_view>& allowed) const {
   for (const auto& [key, value] : entries()) {
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    this->key(key).fail("unknown key '" + key + "'" + did_you_mean(key, allowed) + "; allowed: " +
-                        join(allowed, ", "));
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) fail_unknown_key(key, allowed);
   }
+}
+
+void Node::fail_unknown_key(const std::string& key, const std::vector<std::string_view>& allowed) const {
+  this->key(key).fail("unknown key '" + key + "'" + did_you_mean(key, allowed) + "; allowed: " + join(allowed, ", "));
 }
 
 Node Node::required(std::string_view key) const {

@@ -57,6 +57,8 @@ class Node {
   std::vector<std::string> strings() const;
   // Fails on the first key not in `allowed`, naming it and listing the allowed ones.
   void check_keys(const std::vector<std::string_view>& allowed) const;
+  // Fails at `key` (a key of this map): "unknown key 'k' (did you mean ...); allowed: ...".
+  [[noreturn]] void fail_unknown_key(const std::string& key, const std::vector<std::string_view>& allowed) const;
   // Fails if `key` is missing: "missing required field '<key>'".
   Node required(std::string_view key) const;
   // The key itself (not its value), for errors about a name ("duplicate name").

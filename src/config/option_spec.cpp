@@ -57,7 +57,7 @@ void validate_options(const Node& node, const std::vector<const OptionTable*>& t
     for (const OptionTable* table : tables)
       for (const OptionSpec& s : *table)
         if (!spec && matches(s.name, key)) spec = &s;
-    if (!spec) node.check_keys(allowed);  // fails naming the key, with a suggestion
+    if (!spec) node.fail_unknown_key(key, allowed);
     if (spec && value.defined()) check_value(*spec, value);
     if (spec && !value.defined() && spec->type != OptionType::Any)
       value.fail("option '" + key + "' has no value (expected " + option_type_name(*spec) + ")");

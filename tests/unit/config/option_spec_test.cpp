@@ -60,6 +60,8 @@ TEST_CASE("validate_options: errors name the key, what was expected and what was
             "type, path,",
             0) == 0);
   CHECK(check("path: x\nkafka: 1\n").find("unknown key 'kafka'") != std::string::npos);
+  // A key matched by a "prefix.*" option is fine even before an unknown one.
+  CHECK(check("path: x\nkafka.acks: all\nbogus: 1\n").rfind("f.yaml:3:1: sources.in.bogus: unknown key 'bogus'", 0) == 0);
   CHECK(check("type: file\n") == "f.yaml:1:1: sources.in: missing required option 'path' (directory or glob to read)");
   CHECK(check("[a]").find("expected a map, got a list") != std::string::npos);
 }
