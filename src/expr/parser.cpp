@@ -436,13 +436,13 @@ class Parser {
     auto n = node(AstKind::Interval, offset);
     int units = 0;
     std::string last_value, last_unit;
-    auto add = [&](const std::string& value, const std::string& unit_word, const Token& at) {
+    auto add = [&](const std::string& value, const std::string& unit_word, const Token& at, const Token& unit_at) {
       const IntervalUnit* unit = find_unit(unit_word);
       if (!unit) {
         std::string u = upper(unit_word);
         if (u == "MONTH" || u == "MONTHS" || u == "YEAR" || u == "YEARS")
-          fail_at(at, "year/month intervals are not supported: months have no fixed length; use days");
-        fail_at(at, "unknown interval unit '" + unit_word + "' (expected WEEK, DAY, HOUR, MINUTE, SECOND, MILLISECOND or MICROSECOND)");
+          fail_at(unit_at, "year/month intervals are not supported: months have no fixed length; use days");
+        fail_at(unit_at, "unknown interval unit '" + unit_word + "' (expected WEEK, DAY, HOUR, MINUTE, SECOND, MILLISECOND or MICROSECOND)");
       }
       double v = 0;
       std::string_view vt = value;
@@ -468,7 +468,7 @@ class Parser {
         if (i > start) words.push_back(text.substr(start, i - start));
       }
       if (words.empty() || words.size() % 2) fail_at(s, "invalid interval '" + text + "': expected '<number> <unit> ...'");
-      for (size_t k = 0; k < words.size(); k += 2) add(words[k], words[k + 1], s);
+      for (size_t k = 0; k < words.size(); k += 2) add(words[k], words[k + 1], s, s);
     } else {
       while (peek().kind == TokenKind::Integer || peek().kind == TokenKind::Decimal || peek().kind == TokenKind::String ||
              (peek().is_symbol("-") && (peek(1).kind == TokenKind::Integer || peek(1).kind == TokenKind::Decimal ||
@@ -478,7 +478,8 @@ class Parser {
         if (accept_symbol("-")) value = "-";
         value += advance().text;
         if (peek().kind != TokenKind::Identifier) fail_at(peek(), "unexpected " + describe(peek()) + ": expected an interval unit such as MINUTES");
-        add(value, advance().text, at);
+        const Token& unit = advance();
+        add(value, unit.text, at, unit);
       }
       if (units == 0) fail_at(peek(), "unexpected " + describe(peek()) + ": expected an interval such as INTERVAL 10 MINUTES");
     }
