@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "expr/nodes.hpp"
 #include "expr/vector.hpp"
 #include "types/number_format.hpp"
 #include "types/timestamp.hpp"
@@ -311,5 +312,26 @@ ColumnRef cast_column(const ColumnRef& input, const DataType& to) {
     else return cast_flat<T>(*input, to);
   });
 }
+
+}  // namespace runnel::expr
+
+namespace runnel::expr {
+
+namespace {
+
+class CastExpr final : public Node {
+ public:
+  CastExpr(ExprPtr child, const DataType& type) : Node(type), child_(std::move(child)) { add_inputs(*child_); }
+  ColumnRef evaluate(const Batch& batch, const EvalContext& ctx) const override {
+    return cast_column(child_->evaluate(batch, ctx), type_);
+  }
+
+ private:
+  ExprPtr child_;
+};
+
+}  // namespace
+
+ExprPtr make_cast(ExprPtr child, const DataType& type) { return std::make_unique<CastExpr>(std::move(child), type); }
 
 }  // namespace runnel::expr

@@ -305,7 +305,10 @@ class Parser {
   AstPtr parse_postfix(AstPtr base) {
     while (true) {
       if (accept_symbol(".")) {
-        std::string field = expect_identifier("a field name after '.'");
+        // Any word may name a field: window.start, window.end.
+        if (peek().kind != TokenKind::Identifier && peek().kind != TokenKind::QuotedIdentifier)
+          fail_at(peek(), "unexpected " + describe(peek()) + ": expected a field name after '.'");
+        std::string field = advance().text;
         if (base->kind == AstKind::Column) {
           auto n = std::make_shared<Ast>(*base);
           n->parts.push_back(std::move(field));

@@ -16,7 +16,7 @@ namespace runnel::expr::testing {
 
 template <class T>
 ColumnRef column_of(TypeId type, const std::vector<std::optional<T>>& values) {
-  auto c = Column::make(DataType::of(type), values.size());
+  ColumnRef c = Column::make(DataType::of(type), values.size());
   for (auto& v : values) {
     if (!v) c->append_null();
     else if constexpr (std::is_same_v<T, std::string>) c->append_string(*v);
