@@ -158,7 +158,7 @@ ColumnRef cast_flat(const Column& in, const DataType& to) {
   bool from_float = from == TypeId::Float || from == TypeId::Double;
   if (from == TypeId::Date) {
     if (to.id == TypeId::Timestamp)
-      return map_rows<From, int64_t>(in, to, [](From d, int64_t& out) { return out = static_cast<int64_t>(d) * kMicrosPerDay, true; });
+      return map_rows<From, int64_t>(in, to, [](From d, int64_t& out) { return out = saturating_mul(d, kMicrosPerDay), true; });
     return Column::nulls(to, in.size());  // date -> numeric/boolean is NULL in Spark (non-ANSI)
   }
   // Timestamps convert to numbers as (floor) seconds.

@@ -86,7 +86,8 @@ class LikeMatcher {
       case Shape::Prefix: return s.size() >= p.size() && std::memcmp(s.data(), p.data(), p.size()) == 0;
       case Shape::Suffix:
         return s.size() >= p.size() && std::memcmp(s.data() + s.size() - p.size(), p.data(), p.size()) == 0;
-      case Shape::Contains: return memmem(s.data(), s.size(), p.data(), p.size()) != nullptr;
+      // (an empty value may have a null data pointer, which memmem must not see)
+      case Shape::Contains: return s.size() >= p.size() && memmem(s.data(), s.size(), p.data(), p.size()) != nullptr;
       case Shape::Regex: return RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *regex_);
     }
     return false;
