@@ -114,7 +114,9 @@ std::unique_ptr<Operator> plan_select(const StepContext& ctx) {
       }
       continue;
     }
-    auto e = expr::compile(text, input, item.where(), {.allow_generator = !has_generator});
+    expr::BindOptions options;
+    options.allow_generator = !has_generator;
+    auto e = expr::compile(text, input, item.where(), options);
     has_generator |= e->is_generator();
     fields.push_back({e->name(), e->type()});
     if (e->column_index() && !e->is_generator())
