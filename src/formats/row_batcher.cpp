@@ -31,7 +31,7 @@ RowBatcher::RowBatcher(SchemaRef schema, BadRecords& bad, size_t rows_per_batch)
 }
 
 void RowBatcher::start_batch() {
-  batch_ = Batch::builder(schema_, std::min<size_t>(rows_per_batch_, 1024));
+  batch_ = Batch::builder(schema_, std::min<size_t>(rows_per_batch_, 4096));
   ++generation_;
 }
 
