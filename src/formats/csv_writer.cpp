@@ -81,9 +81,11 @@ class CsvWriter final : public RecordWriter {
       out += s;
       return;
     }
+    // Without an escape character a quote is doubled (RFC 4180).
+    char escape = options_.escape ? options_.escape : options_.quote;
     out.push_back(options_.quote);
     for (char ch : s) {
-      if (ch == options_.quote || (ch == options_.escape && options_.escape)) out.push_back(options_.escape ? options_.escape : options_.quote);
+      if (ch == options_.quote || ch == escape) out.push_back(escape);
       out.push_back(ch);
     }
     out.push_back(options_.quote);
