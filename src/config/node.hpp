@@ -46,6 +46,7 @@ class Node {
   int64_t duration_us() const;
   // One of `choices` (case-insensitive); fails listing them otherwise. Returns the choice as listed.
   std::string choice(std::initializer_list<std::string_view> choices) const;
+  std::string choice(const std::vector<std::string_view>& choices) const;
 
   // Children. operator[] on a missing key gives an undefined Node whose
   // path and position are the parent's, so fail() still points somewhere useful.
@@ -56,16 +57,31 @@ class Node {
   std::vector<std::string> strings() const;
   // Fails on the first key not in `allowed`, naming it and listing the allowed ones.
   void check_keys(const std::vector<std::string_view>& allowed) const;
+  // Fails at `key` (a key of this map): "unknown key 'k' (did you mean ...); allowed: ...".
+  [[noreturn]] void fail_unknown_key(const std::string& key, const std::vector<std::string_view>& allowed) const;
   // Fails if `key` is missing: "missing required field '<key>'".
   Node required(std::string_view key) const;
+  // The key itself (not its value), for errors about a name ("duplicate name").
+  // Undefined-at-the-parent when the key is missing.
+  Node key(std::string_view key) const;
 
   const YAML::Node& yaml() const { return node_; }
 
  private:
+  Node(YAML::Node node, std::shared_ptr<const std::string> file, std::string path, YAML::Mark mark);
+  Node child(const YAML::Node& value, std::string path) const;
+  std::string child_path(std::string_view key) const;
+  std::string found() const;  // what the value is, for "expected X, got Y"
+
   YAML::Node node_;
   std::shared_ptr<const std::string> file_;
   std::string path_;
+  YAML::Mark mark_ = YAML::Mark::null_mark();  // the parent's for a missing key
 };
+
+// "did you mean 'x'?" helper: the closest of `candidates` to `word` when it is
+// a near miss (small edit distance), else "".
+std::string closest_match(std::string_view word, const std::vector<std::string_view>& candidates);
 
 // Parses a duration string: "<n> <unit>" or "<n><unit>", units ms, s/second(s),
 // m/minute(s), h/hour(s), d/day(s); n may be a decimal. Returns microseconds,

@@ -64,5 +64,9 @@ struct PipelineConfig {
 // checking. Throws Error(Config) naming file, line and column, or
 // Error(NoInput) when the file does not exist.
 PipelineConfig load_pipeline(const std::string& file, const std::vector<std::string>& overrides = {});
+// The same for pipeline text already in memory; `file` names it in messages
+// and gives the default name and the base directory.
+PipelineConfig load_pipeline_text(const std::string& text, const std::string& file,
+                                  const std::vector<std::string>& overrides = {});
 
 }  // namespace runnel::config

@@ -4,6 +4,7 @@
 // names are config errors at load time, never run-time surprises.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,11 @@ class Expression {
 
 struct BindOptions {
   bool allow_generator = false;  // explode() allowed at the top (select)
+  // Consulted for every function call before the built-ins and the scalar
+  // registry; returns nullptr to decline. The aggregate step uses it to bind
+  // sum(x), window(...) etc. (e.g. to a column of its own output); without
+  // it an aggregate call is an error ("only allowed in an aggregate step").
+  std::function<std::unique_ptr<Expression>(const Ast& call, const Schema& input)> resolve_call;
 };
 
 // Resolves names against `input` and checks types. Throws ExprError.

@@ -78,6 +78,36 @@ class RecordWriter {
   virtual void write(const Batch& batch, std::string& out) = 0;
 };
 
+// The column that receives a malformed record's raw text (Spark's
+// columnNameOfCorruptRecord default); it is not read from the data itself.
+constexpr std::string_view kCorruptRecordColumn = "_corrupt_record";
+
+// How JSON numbers in a timestamp column count time (`timestamp_unit`).
+enum class TimestampUnit { Seconds, Millis, Micros };
+
+// csv options, with Spark's defaults (sep ",", quote '"', escape '\\',
+// nullValue ""). Empty `quote` / `escape` are written as '\0' (disabled).
+struct CsvOptions {
+  bool header = false;
+  char delimiter = ',';
+  char quote = '"';
+  char escape = '\\';
+  std::string null_value;
+};
+
+// Direct constructors (make_reader/make_writer call these after reading the
+// options). `rows_per_batch` 0 means batch_rows(). `bad` must outlive the reader.
+std::unique_ptr<RecordReader> make_json_reader(SchemaRef schema, BadRecords& bad,
+                                               TimestampUnit unit = TimestampUnit::Millis,
+                                               size_t rows_per_batch = 0);
+std::unique_ptr<RecordReader> make_csv_reader(SchemaRef schema, BadRecords& bad, CsvOptions options,
+                                              size_t rows_per_batch = 0);
+std::unique_ptr<RecordReader> make_text_reader(SchemaRef schema, BadRecords& bad, size_t rows_per_batch = 0);
+std::unique_ptr<RecordWriter> make_json_writer(SchemaRef schema);
+std::unique_ptr<RecordWriter> make_csv_writer(SchemaRef schema, CsvOptions options);
+// Throws Error(Config) unless the schema is exactly one string column (Spark's rule).
+std::unique_ptr<RecordWriter> make_text_writer(SchemaRef schema);
+
 // The options shared by every source that carries bytes: format, schema, mode,
 // dead_letter, timestamp_unit and the csv options.
 const config::OptionTable& reader_options();

@@ -34,6 +34,8 @@ class Operator {
     (void)ctx;
     (void)out;
   }
+  // Holds state that the end of the stream must flush (aggregations, joins).
+  virtual bool stateful() const { return false; }
   // One line for `runnel explain`, e.g. "Filter (bytes > 1000)".
   virtual std::string explain() const = 0;
 };

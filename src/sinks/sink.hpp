@@ -4,6 +4,7 @@
 // files into place at commit).
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,14 @@
 #include "formats/format.hpp"
 
 namespace runnel {
+
+// Thrown by a sink whose output was closed by the reader (EPIPE on stdout,
+// e.g. `runnel run p.yaml | head`). The executor ends the run quietly with
+// exit code 0, as `head`'s writers do; SIGPIPE is ignored process-wide.
+class OutputClosed : public std::exception {
+ public:
+  const char* what() const noexcept override { return "output closed"; }
+};
 
 class Sink {
  public:

@@ -64,6 +64,12 @@ bool split_name_type(std::string_view field, std::string& name, std::string_view
 
 }  // namespace
 
+DataType DataType::of(TypeId id) {
+  DataType t;
+  t.id = id;
+  return t;
+}
+
 DataType DataType::array_of(DataType element) {
   DataType t = of(TypeId::Array);
   t.element = std::make_shared<const DataType>(std::move(element));

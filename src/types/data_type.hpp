@@ -33,7 +33,7 @@ struct DataType {
   std::vector<Field> fields;             // Struct only
   std::shared_ptr<const DataType> element;  // Array only
 
-  static DataType of(TypeId id) { return DataType{id, {}, nullptr}; }
+  static DataType of(TypeId id);
   static DataType array_of(DataType element);
   static DataType struct_of(std::vector<Field> fields);
 

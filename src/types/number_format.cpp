@@ -44,7 +44,8 @@ template <class T> void format_floating(T value, std::string& out) {
   if (std::isinf(value)) { out += value < 0 ? "-Infinity" : "Infinity"; return; }
   if (value == 0) { out += std::signbit(value) ? "-0.0" : "0.0"; return; }
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, std::fabs(value), std::chars_format::scientific);
+  auto res = std::to_chars(buf, buf + sizeof buf - 1, std::fabs(value), std::chars_format::scientific);
+  *res.ptr = '\0';  // for atoi below
   // buf holds "d[.ddd]e[+-]xx"
   char digits[32];
   size_t nd = 0;

@@ -1,0 +1,100 @@
+#include "exec/progress.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.hpp"
+#include "base/log.hpp"
+#include "base/uuid.hpp"
+#include "plan/graph.hpp"
+#include "types/timestamp.hpp"
+
+namespace runnel {
+
+namespace {
+
+int64_t wall_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string iso_millis(int64_t micros) {
+  std::string s;
+  format_timestamp_iso(floor_div(micros, 1000) * 1000, s);
+  return s;
+}
+
+double per_second(uint64_t rows, double seconds) { return seconds > 0 ? rows / seconds : 0.0; }
+
+}  // namespace
+
+void BatchProgress::source(const SourceNode& node, const std::optional<nlohmann::json>& end, uint64_t rows) {
+  input_rows += rows;
+  sources.push_back({{"description", node.source->description()},
+                     {"startOffset", node.committed_offset},
+                     {"endOffset", end ? *end : node.committed_offset},
+                     {"numInputRows", rows}});
+}
+
+ProgressReporter::ProgressReporter(const config::PipelineConfig& config, const RunOptions& options)
+    : id_(random_uuid()), run_id_(random_uuid()), name_(config.name) {
+  if (options.progress_log.empty()) return;
+  if (options.progress_log == "-") {
+    out_ = stderr;
+    return;
+  }
+  out_ = std::fopen(options.progress_log.c_str(), "a");
+  if (!out_) fail(ErrorKind::IO, "cannot open progress log " + options.progress_log + ": " + std::strerror(errno));
+  owns_out_ = true;
+}
+
+ProgressReporter::~ProgressReporter() {
+  if (owns_out_) std::fclose(out_);
+}
+
+BatchProgress ProgressReporter::begin(int64_t batch_id) {
+  BatchProgress b;
+  b.batch_id = batch_id;
+  b.start_us = wall_us();
+  b.started = std::chrono::steady_clock::now();
+  return b;
+}
+
+void ProgressReporter::end(const BatchProgress& b, const Graph& graph) {
+  auto now = std::chrono::steady_clock::now();
+  double seconds = std::chrono::duration<double>(now - b.started).count();
+  double since_previous =
+      previous_start_ ? std::chrono::duration<double>(b.started - *previous_start_).count() : 0.0;
+  previous_start_ = b.started;
+  uint64_t output_rows = 0;
+  std::string sink_description;
+  for (auto& k : graph.sinks) {
+    output_rows += k->rows_out;
+    sink_description += (sink_description.empty() ? "" : ", ") + k->sink->description();
+  }
+  if (log::verbose())
+    log::info("batch " + std::to_string(b.batch_id) + ": " + std::to_string(b.input_rows) + " rows in, " +
+              std::to_string(output_rows) + " rows out, " + std::to_string(static_cast<int64_t>(seconds * 1000)) +
+              " ms");
+  if (!out_) return;
+  nlohmann::json p = {
+      {"id", id_},
+      {"runId", run_id_},
+      {"name", name_},
+      {"timestamp", iso_millis(b.start_us)},
+      {"batchId", b.batch_id},
+      {"numInputRows", b.input_rows},
+      {"inputRowsPerSecond", per_second(b.input_rows, since_previous)},
+      {"processedRowsPerSecond", per_second(b.input_rows, seconds)},
+      {"durationMs", {{"triggerExecution", static_cast<int64_t>(seconds * 1000)}}},
+      {"eventTime", nlohmann::json::object()},
+      {"stateOperators", nlohmann::json::array()},
+      {"sources", b.sources},
+      {"sink", {{"description", sink_description}, {"numOutputRows", output_rows}}},
+  };
+  std::string line = p.dump() + "\n";
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace runnel

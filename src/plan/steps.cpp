@@ -1,0 +1,23 @@
+#include "plan/steps.hpp"
+
+namespace runnel {
+
+const std::vector<StepKind>& step_kinds() {
+  static const std::vector<StepKind> kinds = {
+      {"select", "projection: expressions, `*`, a generator such as explode()", plan_select},
+      {"where", "keeps the rows whose predicate is true", plan_where},
+      {"filter", "same as where", plan_where},
+      {"with_columns", "adds or replaces columns: {name: expression}", plan_with_columns},
+      {"drop", "removes columns", plan_drop},
+      {"rename", "renames columns: {old: new}", plan_rename},
+  };
+  return kinds;
+}
+
+const StepKind* find_step_kind(std::string_view name) {
+  for (auto& k : step_kinds())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+}  // namespace runnel

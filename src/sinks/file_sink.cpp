@@ -1,0 +1,277 @@
+#include "sinks/file_sink.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <unordered_map>
+
+#include "base/error.hpp"
+#include "sinks/fd_output.hpp"
+#include "sinks/value_text.hpp"
+
+namespace runnel {
+
+namespace {
+
+const config::OptionTable kOptions = {
+    {"path", config::OptionType::Path, "output directory", "", true},
+    {"format", config::OptionType::Choice, "file format", "", true, {"json", "csv"}},
+    {"partition_by", config::OptionType::StringList, "columns whose values name subdirectories (col=value/)", ""},
+};
+
+constexpr std::string_view kDefaultPartition = "__HIVE_DEFAULT_PARTITION__";
+
+[[noreturn]] void io_fail(const std::string& what, const std::string& path) {
+  fail(ErrorKind::IO, "file sink: cannot " + what + " '" + path + "': " + std::strerror(errno));
+}
+
+void fsync_directory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) io_fail("open directory", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) io_fail("fsync directory", dir);
+}
+
+std::string random_uuid(std::mt19937_64& rng) {
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & ~uint64_t{0xF000}) | 0x4000;                 // version 4
+  lo = (lo & ~(uint64_t{3} << 62)) | (uint64_t{2} << 62);  // variant 10
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", unsigned(hi >> 32), unsigned(hi >> 16 & 0xFFFF),
+                unsigned(hi & 0xFFFF), unsigned(lo >> 48), static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return text;
+}
+
+// A data file being written in this batch, under its temporary name.
+struct PendingFile {
+  std::string dir;
+  std::string name;       // final name
+  std::string temp_path;  // dir/.name.tmp
+  int fd = -1;
+  std::string buffer;
+};
+
+class FileSink final : public Sink {
+ public:
+  FileSink(SchemaRef schema, FileSinkOptions options, const WriterFactory& make_writer)
+      : options_(std::move(options)), rng_(std::random_device{}()) {
+    while (options_.path.size() > 1 && options_.path.back() == '/') options_.path.pop_back();
+    split_columns(*schema);
+    writer_ = make_writer(data_schema_);
+  }
+  ~FileSink() override { abort_pending(); }
+
+  void begin_batch(int64_t batch_id) override {
+    abort_pending();  // leftovers of a batch that never committed
+    batch_id_ = batch_id;
+    uuid_ = random_uuid(rng_);
+  }
+
+  void write(const Batch& batch) override {
+    if (batch.empty()) return;
+    Batch data{data_schema_, {}, batch.num_rows, batch.sel};
+    for (size_t c : data_columns_) data.columns.push_back(batch.columns[c]);
+    if (partition_columns_.empty()) {
+      append(file_for(""), data);
+      return;
+    }
+    for (auto& [index, rows] : rows_by_partition(batch)) {
+      data.sel = std::make_shared<const std::vector<uint32_t>>(std::move(rows));
+      append(files_[index], data);
+    }
+  }
+
+  void commit(int64_t) override {
+    std::set<std::string> dirs;
+    for (auto& f : files_) {
+      flush(f);
+      if (::fsync(f.fd) != 0) io_fail("fsync", f.temp_path);
+      ::close(f.fd);
+      f.fd = -1;
+      if (::rename(f.temp_path.c_str(), (f.dir + "/" + f.name).c_str()) != 0) io_fail("rename", f.temp_path);
+      // New partition directories must reach their parents' entries too.
+      for (std::filesystem::path d = f.dir; d.string().size() >= options_.path.size(); d = d.parent_path()) {
+        dirs.insert(d.string());
+        if (d == d.parent_path()) break;
+      }
+    }
+    for (auto& d : dirs) fsync_directory(d);
+    files_.clear();
+    index_.clear();
+  }
+
+  void close() override { abort_pending(); }
+  std::string description() const override { return "FileSink[" + options_.path + "]"; }
+
+ private:
+  void split_columns(const Schema& schema) {
+    std::vector<bool> is_partition(schema.size(), false);
+    for (auto& name : options_.partition_by) {
+      auto i = schema.find(name);
+      if (!i) fail(ErrorKind::Config, "file sink: partition column '" + name + "' is not in " + schema.to_string());
+      TypeId id = schema[*i].type.id;
+      if (id == TypeId::Struct || id == TypeId::Array)
+        fail(ErrorKind::Config, "file sink: cannot partition by '" + name + "' of type " + schema[*i].type.to_string());
+      is_partition[*i] = true;
+      partition_columns_.push_back(*i);
+    }
+    Schema data;
+    for (size_t c = 0; c < schema.size(); ++c) {
+      if (is_partition[c]) continue;
+      data_columns_.push_back(c);
+      data.fields.push_back(schema[c]);
+    }
+    if (data.fields.empty() && !schema.fields.empty())
+      fail(ErrorKind::Config, "file sink: cannot use all columns as partition columns");
+    data_schema_ = std::make_shared<const Schema>(std::move(data));
+  }
+
+  // "a=1/b=x" for physical row r (Spark's getPartitionPathString).
+  void partition_dir(const Batch& batch, uint32_t r, std::string& out) const {
+    out.clear();
+    std::string value;
+    for (size_t k = 0; k < partition_columns_.size(); ++k) {
+      size_t c = partition_columns_[k];
+      if (k) out += '/';
+      out += escape_path_name(batch.schema->fields[c].name);
+      out += '=';
+      const Column& column = *batch.columns[c];
+      value.clear();
+      if (column.is_valid(r)) append_value_text(column, r, value);
+      out += value.empty() ? std::string(kDefaultPartition) : escape_path_name(value);
+    }
+  }
+
+  // Visible rows grouped by partition, as (file index, physical rows). Runs of
+  // equal partitions (the common case) cost one comparison per row.
+  std::vector<std::pair<size_t, std::vector<uint32_t>>> rows_by_partition(const Batch& batch) {
+    std::vector<std::pair<size_t, std::vector<uint32_t>>> groups;
+    std::unordered_map<size_t, size_t> group_of_file;
+    std::string dir, previous;
+    size_t group = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      uint32_t r = batch.row(i);
+      partition_dir(batch, r, dir);
+      if (i == 0 || dir != previous) {
+        size_t file = file_index(dir);
+        auto [it, added] = group_of_file.emplace(file, groups.size());
+        if (added) groups.emplace_back(file, std::vector<uint32_t>{});
+        group = it->second;
+        previous.swap(dir);
+      }
+      groups[group].second.push_back(r);
+    }
+    return groups;
+  }
+
+  PendingFile& file_for(const std::string& partition) { return files_[file_index(partition)]; }
+
+  size_t file_index(const std::string& partition) {
+    auto [it, added] = index_.emplace(partition, files_.size());
+    if (added) open_file(partition);
+    return it->second;
+  }
+
+  void open_file(const std::string& partition) {
+    PendingFile f;
+    f.dir = partition.empty() ? options_.path : options_.path + "/" + partition;
+    char index[16];
+    std::snprintf(index, sizeof index, "%05zu", files_.size());
+    f.name = "part-" + std::string(index) + "-" + uuid_ + "-b" + std::to_string(batch_id_) + ".c000." +
+             options_.extension;
+    f.temp_path = f.dir + "/." + f.name + ".tmp";
+    std::error_code ec;
+    std::filesystem::create_directories(f.dir, ec);
+    if (ec) fail(ErrorKind::IO, "file sink: cannot create directory '" + f.dir + "': " + ec.message());
+    f.fd = ::open(f.temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (f.fd < 0) io_fail("create", f.temp_path);
+    writer_->begin(f.buffer);  // the csv header, once per file
+    files_.push_back(std::move(f));
+  }
+
+  void append(PendingFile& f, const Batch& data) {
+    writer_->write(data, f.buffer);
+    if (f.buffer.size() >= options_.flush_bytes) flush(f);
+  }
+
+  void flush(PendingFile& f) {
+    write_all(f.fd, f.buffer, f.temp_path);
+    f.buffer.clear();
+  }
+
+  void abort_pending() {
+    for (auto& f : files_) {
+      if (f.fd >= 0) ::close(f.fd);
+      ::unlink(f.temp_path.c_str());
+    }
+    files_.clear();
+    index_.clear();
+  }
+
+  FileSinkOptions options_;
+  std::vector<size_t> partition_columns_, data_columns_;
+  SchemaRef data_schema_;
+  std::unique_ptr<RecordWriter> writer_;
+  std::mt19937_64 rng_;
+  int64_t batch_id_ = 0;
+  std::string uuid_;
+  std::vector<PendingFile> files_;                 // this batch's files, in creation order
+  std::unordered_map<std::string, size_t> index_;  // partition dir -> files_ index
+};
+
+bool needs_escaping(unsigned char c) {
+  if (c >= 0x01 && c <= 0x1F) return true;
+  switch (c) {
+    case '"': case '#': case '%': case '\'': case '*': case '/': case ':': case '=': case '?':
+    case '\\': case 0x7F: case '{': case '[': case ']': case '^':
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::string escape_path_name(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (!needs_escaping(c)) {
+      out += ch;
+      continue;
+    }
+    out += '%';
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+const config::OptionTable& file_sink_options() { return kOptions; }
+
+std::unique_ptr<Sink> make_file_sink(SchemaRef schema, FileSinkOptions options, const WriterFactory& make_writer) {
+  return std::make_unique<FileSink>(std::move(schema), std::move(options), make_writer);
+}
+
+std::unique_ptr<Sink> create_file_sink(const SinkContext& ctx) {
+  const config::Node& node = ctx.config.node;
+  config::validate_options(node, {&kOptions, &writer_options()}, {"type", "from", "output_mode"});
+  FileSinkOptions o;
+  o.path = ctx.pipeline.resolve_path(node.required("path").str());
+  o.extension = node.required("format").choice({"json", "csv"});
+  if (auto n = node["partition_by"]; n.defined()) o.partition_by = n.strings();
+  std::string format = o.extension;
+  return make_file_sink(ctx.schema, std::move(o), [node, format](SchemaRef data_schema) {
+    return make_writer(node, format, std::move(data_schema));
+  });
+}
+
+}  // namespace runnel

@@ -1,0 +1,118 @@
+#include <doctest.h>
+#include <filesystem>
+#include <fstream>
+
+#include "base/error.hpp"
+#include "format_test_util.hpp"
+
+using namespace runnel;
+using namespace runnel::testing;
+using Rows = std::vector<std::string>;
+
+namespace {
+Rows parse_csv(const std::string& ddl, const std::string& text, CsvOptions options = {},
+               ParseMode mode = ParseMode::Permissive, Origin origin = Origin{"in.csv", 1, 0}) {
+  BadRecords bad("t", mode, "");
+  auto reader = make_csv_reader(schema_of(ddl), bad, options);
+  return rows_of(read_all(*reader, text, origin));
+}
+}  // namespace
+
+TEST_CASE("csv: quotes, escapes, embedded delimiters and newlines, CRLF, nulls") {
+  auto rows = parse_csv("a STRING, b INT, c STRING",
+                        "x,1,\"q,\"\"uo\"\"te\"\r\n"
+                        "\"multi\nline\",2,\"back\\\"slash\"\n"
+                        "\n"
+                        ",,\"\"\n"
+                        "last,3,end");
+  CHECK(rows == Rows{"x|1|q,\"uo\"te", "multi\nline|2|back\"slash", "null|null|null", "last|3|end"});
+}
+
+TEST_CASE("csv: header skipped only at the start of a file; null_value; delimiter") {
+  CsvOptions options;
+  options.header = true;
+  options.delimiter = ';';
+  options.null_value = "NA";
+  CHECK(parse_csv("a STRING, b DOUBLE", "a;b\nNA;1.5\n\"\";NaN\n", options) == Rows{"null|1.500000", "|nan"});
+  CHECK(parse_csv("a STRING, b DOUBLE", "x;2\n", options, ParseMode::Permissive, Origin{"in.csv", 7, 120}) ==
+        Rows{"x|2.000000"});
+}
+
+TEST_CASE("csv: malformed records per mode, partial results, positions") {
+  CHECK(parse_csv("a INT, b STRING, _corrupt_record STRING", "1,x\nzz,y\n1\n1,2,3\n") ==
+        Rows{"1|x|null", "null|y|zz,y", "1|null|1", "1|2|1,2,3"});
+  CHECK(parse_csv("a INT, b STRING", "1,x\nzz,y\n", {}, ParseMode::DropMalformed) == Rows{"1|x"});
+  std::string message;
+  try {
+    parse_csv("a INT, b INT", "1,2\n\"multi\nline\",3\n4,x\n", {}, ParseMode::FailFast);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message == "source 't': in.csv:2:1: cannot parse the value 'multi\nline' of column 'a' as int");
+  try {
+    parse_csv("a INT, b INT", "1,2\n4,x\n", {}, ParseMode::FailFast);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message == "source 't': in.csv:2:3: cannot parse the value 'x' of column 'b' as int");
+}
+
+TEST_CASE("csv: complete_prefix honours quoted newlines") {
+  BadRecords bad("t", ParseMode::Permissive, "");
+  auto reader = make_csv_reader(schema_of("a STRING"), bad, {});
+  CHECK(reader->complete_prefix("a\n\"b\nc") == 2);
+  CHECK(reader->complete_prefix("a\n\"b\nc\"\n") == 8);
+  CHECK(reader->complete_prefix("\"x\\\"\ny\"\n") == 8);
+}
+
+TEST_CASE("csv writer: Spark's quoting, header, nulls, trimming") {
+  auto schema = schema_of("s STRING, d DOUBLE, t TIMESTAMP");
+  Batch batch = Batch::builder(schema, 4);
+  for (auto s : {"plain", "a,b", "say \"hi\"", "", "  pad  "}) batch.columns[0]->append_string(s);
+  batch.columns[0]->append_null();
+  for (int i = 0; i < 6; ++i) batch.columns[1]->append<double>(i == 1 ? 1e10 : 0.5);
+  for (int i = 0; i < 6; ++i) batch.columns[2]->append_null();
+  batch.columns[2]->resize(6);
+  batch.num_rows = 6;
+  CsvOptions options;
+  options.header = true;
+  auto writer = make_csv_writer(schema, options);
+  std::string out;
+  writer->begin(out);
+  writer->write(batch, out);
+  CHECK(out == "s,d,t\nplain,0.5,\n\"a,b\",1.0E10,\n\"say \\\"hi\\\"\",0.5,\n\"\",0.5,\npad,0.5,\n,0.5,\n");
+  CHECK_THROWS_AS(make_csv_writer(schema_of("a ARRAY<INT>"), {}), Error);
+}
+
+TEST_CASE("text reader and writer") {
+  BadRecords bad("t", ParseMode::Permissive, "");
+  auto reader = make_text_reader(schema_of("value STRING"), bad);
+  auto batches = read_all(*reader, "one\r\n\ntwo");
+  CHECK(rows_of(batches) == Rows{"one", "", "two"});
+  std::string out;
+  make_text_writer(schema_of("value STRING"))->write(batches.at(0), out);
+  CHECK(out == "one\n\ntwo\n");
+  std::string message;
+  try {
+    make_text_writer(schema_of("a STRING, b INT"));
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message == "text format needs exactly one string column, got a: string, b: int");
+}
+
+TEST_CASE("dead letter file gets one JSON line per malformed record") {
+  std::string dir = "/tmp/runnel_dead_letter_test";
+  std::filesystem::remove_all(dir);
+  {
+    BadRecords bad("clicks", ParseMode::Permissive, dir + "/sub/dead.jsonl");
+    auto reader = make_json_reader(schema_of("a INT"), bad);
+    read_all(*reader, "{\"a\":1}\n{\"a\":\"x\"}\n", Origin{"in/a.json", 3, 0});
+    CHECK(bad.take_batch_count() == 1);
+  }
+  std::ifstream in(dir + "/sub/dead.jsonl");
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == R"({"source":"clicks","position":{"file":"in/a.json","line":4,"column":6},)"
+                R"("reason":"cannot parse the value \"x\" of field 'a' as int","record":"{\"a\":\"x\"}"})");
+}

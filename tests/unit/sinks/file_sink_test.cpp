@@ -1,0 +1,169 @@
+#include <doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/error.hpp"
+#include "sinks/file_sink.hpp"
+#include "sinks/sink.hpp"
+#include "sinks/stdout_sink.hpp"
+#include "sinks/value_text.hpp"
+#include "../sources/source_test_util.hpp"
+
+using namespace runnel;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Writes each visible row as its columns' text joined by ','; the header names the columns.
+class TextWriter final : public RecordWriter {
+ public:
+  explicit TextWriter(SchemaRef schema) : schema_(std::move(schema)) {}
+  void begin(std::string& out) override {
+    for (size_t c = 0; c < schema_->size(); ++c) out += (c ? "," : "#") + (*schema_)[c].name;
+    out += '\n';
+  }
+  void write(const Batch& batch, std::string& out) override {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      for (size_t c = 0; c < batch.columns.size(); ++c) {
+        if (c) out += ',';
+        append_value_text(*batch.columns[c], batch.row(i), out);
+      }
+      out += '\n';
+    }
+  }
+
+ private:
+  SchemaRef schema_;
+};
+
+SchemaRef sample_schema() {
+  return std::make_shared<const Schema>(
+      Schema{{{"id", DataType::of(TypeId::Long)}, {"p", DataType::of(TypeId::String)}}});
+}
+
+Batch sample_batch(std::vector<std::pair<int64_t, const char*>> rows) {
+  Batch b = Batch::builder(sample_schema(), rows.size());
+  for (auto& [id, p] : rows) {
+    b.columns[0]->append<int64_t>(id);
+    if (p) b.columns[1]->append_string(p);
+    else b.columns[1]->append_null();
+  }
+  b.num_rows = rows.size();
+  return b;
+}
+
+std::unique_ptr<Sink> file_sink(const std::string& path, std::vector<std::string> partition_by = {}) {
+  FileSinkOptions o;
+  o.path = path;
+  o.extension = "csv";
+  o.partition_by = std::move(partition_by);
+  return make_file_sink(sample_schema(), o, [](SchemaRef s) { return std::make_unique<TextWriter>(s); });
+}
+
+// Files below `dir` (relative paths), hidden ones included, sorted.
+std::vector<std::string> files_under(const std::string& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (auto& e : fs::recursive_directory_iterator(dir))
+    if (e.is_regular_file()) out.push_back(fs::relative(e.path(), dir).string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("file sink: temporary files until commit, then renamed into place") {
+  test::TempDir dir;
+  auto sink = file_sink(dir / "out");
+  sink->begin_batch(3);
+  sink->write(sample_batch({{1, "a"}, {2, "b"}}));
+  auto pending = files_under(dir / "out");
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].rfind(".part-00000-", 0) == 0);
+  CHECK(pending[0].find("-b3.c000.csv.tmp") != std::string::npos);
+  sink->commit(3);
+  auto done = files_under(dir / "out");
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].rfind("part-00000-", 0) == 0);
+  CHECK(done[0].size() == std::string("part-00000-").size() + 36 + std::string("-b3.c000.csv").size());
+  CHECK(slurp(dir / ("out/" + done[0])) == "#id,p\n1,a\n2,b\n");
+}
+
+TEST_CASE("file sink: a batch with no rows writes no file") {
+  test::TempDir dir;
+  auto sink = file_sink(dir / "out");
+  sink->begin_batch(0);
+  sink->write(sample_batch({}));
+  sink->commit(0);
+  CHECK(files_under(dir / "out").empty());
+}
+
+TEST_CASE("file sink: an uncommitted batch leaves nothing behind") {
+  test::TempDir dir;
+  auto sink = file_sink(dir / "out");
+  sink->begin_batch(0);
+  sink->write(sample_batch({{1, "a"}}));
+  sink->begin_batch(0);  // the executor retries the batch
+  sink->close();
+  CHECK(files_under(dir / "out").empty());
+}
+
+TEST_CASE("file sink: partition_by directories, escaping, nulls; partition columns left out") {
+  test::TempDir dir;
+  auto sink = file_sink(dir / "out", {"p"});
+  sink->begin_batch(1);
+  sink->write(sample_batch({{1, "x"}, {2, "a/b:c"}, {3, nullptr}, {4, "x"}, {5, ""}}));
+  sink->commit(1);
+  auto files = files_under(dir / "out");
+  REQUIRE(files.size() == 3);
+  CHECK(files[0].rfind("p=__HIVE_DEFAULT_PARTITION__/part-00002-", 0) == 0);
+  CHECK(files[1].rfind("p=a%2Fb%3Ac/part-00001-", 0) == 0);
+  CHECK(files[2].rfind("p=x/part-00000-", 0) == 0);
+  CHECK(slurp(dir / ("out/" + files[0])) == "#id\n3\n5\n");
+  CHECK(slurp(dir / ("out/" + files[2])) == "#id\n1\n4\n");
+}
+
+TEST_CASE("file sink: bad partition columns are config errors") {
+  test::TempDir dir;
+  CHECK_THROWS_AS(file_sink(dir / "out", {"nope"}), Error);
+  CHECK_THROWS_AS(file_sink(dir / "out", {"id", "p"}), Error);
+}
+
+TEST_CASE("escape_path_name follows Spark's ExternalCatalogUtils") {
+  CHECK(escape_path_name("plain-text_1.0 ok") == "plain-text_1.0 ok");
+  CHECK(escape_path_name("a/b=c%d") == "a%2Fb%3Dc%25d");
+  CHECK(escape_path_name("2024-01-02 10:11:12") == "2024-01-02 10%3A11%3A12");
+  CHECK(escape_path_name("{[^]}\"#'*?\\") == "%7B%5B%5E%5D}%22%23%27%2A%3F%5C");
+  CHECK(escape_path_name("\x01\x7f") == "%01%7F");
+  CHECK(escape_path_name("日本") == "日本");
+}
+
+TEST_CASE("stdout sink: header once, rows flushed at commit; a closed reader is OutputClosed") {
+  ::signal(SIGPIPE, SIG_IGN);
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  auto sink = make_stdout_sink(std::make_unique<TextWriter>(sample_schema()), StdoutOptions{fds[1]});
+  sink->begin_batch(0);
+  sink->write(sample_batch({{1, "a"}}));
+  sink->commit(0);
+  char buf[256];
+  ssize_t n = ::read(fds[0], buf, sizeof buf);
+  CHECK(std::string(buf, size_t(std::max<ssize_t>(n, 0))) == "#id,p\n1,a\n");
+  ::close(fds[0]);
+  sink->begin_batch(1);
+  sink->write(sample_batch({{2, "b"}}));
+  CHECK_THROWS_AS(sink->commit(1), OutputClosed);
+  ::close(fds[1]);
+}
