@@ -1,5 +1,7 @@
 #include "functions/kernel.hpp"
 
+#include "expr/coercion.hpp"
+
 namespace runnel::fn {
 
 ColumnRef result_with_nulls_of(const DataType& type, size_t rows, const std::vector<ColumnRef>& args) {
@@ -41,6 +43,13 @@ void expect_arg_count(std::string_view name, const std::vector<Arg>& args, size_
 void expect_numeric(std::string_view name, const DataType& t) {
   if (t.is_numeric() || t.id == TypeId::Null) return;
   throw BindError(std::string(name) + " expects a numeric argument, got " + t.to_string());
+}
+
+DataType common_type_of(std::string_view name, const std::vector<DataType>& types) {
+  if (auto common = expr::common_type(types)) return *common;
+  std::string list;
+  for (const DataType& t : types) list += (list.empty() ? "" : ", ") + t.to_string();
+  throw BindError(std::string(name) + " expects arguments of a common type, got (" + list + ")");
 }
 
 const std::string* literal_string(const Arg& arg) {
