@@ -7,17 +7,13 @@
 
 #include "functions/datetime_pattern.hpp"
 #include "functions/kernel.hpp"
+#include "functions/time_units.hpp"
 #include "types/timestamp.hpp"
 
 namespace runnel::fn {
 
 namespace {
 
-constexpr int64_t kMicrosPerMilli = 1'000;
-constexpr int64_t kMicrosPerSecond = 1'000'000;
-constexpr int64_t kMicrosPerMinute = 60 * kMicrosPerSecond;
-constexpr int64_t kMicrosPerHour = 60 * kMicrosPerMinute;
-constexpr int64_t kMicrosPerDay = 24 * kMicrosPerHour;
 constexpr std::string_view kDefaultFormat = "yyyy-MM-dd HH:mm:ss";
 
 int32_t date_of(int64_t micros) { return static_cast<int32_t>(floor_div(micros, kMicrosPerDay)); }
@@ -137,7 +133,7 @@ int32_t truncate_days(int32_t days, TruncLevel level) {
 }
 
 int64_t truncate_micros(int64_t micros, TruncLevel level) {
-  auto floor_to = [micros](int64_t unit) { return floor_div(micros, unit) * unit; };
+  auto floor_to = [micros](int64_t unit) { return wrapping_mul(floor_div(micros, unit), unit); };
   switch (level) {
     case TruncLevel::Microsecond: return micros;
     case TruncLevel::Millisecond: return floor_to(kMicrosPerMilli);
@@ -145,7 +141,7 @@ int64_t truncate_micros(int64_t micros, TruncLevel level) {
     case TruncLevel::Minute: return floor_to(kMicrosPerMinute);
     case TruncLevel::Hour: return floor_to(kMicrosPerHour);
     case TruncLevel::Day: return floor_to(kMicrosPerDay);
-    default: return int64_t{truncate_days(date_of(micros), level)} * kMicrosPerDay;
+    default: return wrapping_mul(truncate_days(date_of(micros), level), kMicrosPerDay);
   }
 }
 
@@ -180,7 +176,7 @@ template <class F> Signature date_field(std::string_view name, const std::vector
 template <class F> Signature time_field(std::string_view name, const std::vector<Arg>& args, F field) {
   expect_arg_count(name, args, 1, 1);
   return simple<IntT, TimestampT>([field](int32_t& out, int64_t micros) {
-    out = static_cast<int32_t>(field(floor_mod(micros, kMicrosPerDay)));
+    out = static_cast<int32_t>(field(micros_of_day(micros)));
   });
 }
 
@@ -280,9 +276,8 @@ Signature bind_unix_micros(const std::vector<Arg>& args) { return to_epoch("unix
 Signature bind_from_unixtime(const std::vector<Arg>& args) {
   expect_arg_count("from_unixtime", args, 1, 2);
   return with_format<StringT, LongT>(args, kDefaultFormat, [](StringOut& out, int64_t seconds, const DateTimePattern& p) {
-    // Spark multiplies without an overflow check; wrap rather than invoke UB.
-    auto micros = static_cast<int64_t>(static_cast<uint64_t>(seconds) * kMicrosPerSecond);
-    return format_micros(out, micros, p);
+    // Spark multiplies without an overflow check.
+    return format_micros(out, wrapping_mul(seconds, kMicrosPerSecond), p);
   });
 }
 

@@ -3,14 +3,13 @@
 #include <cctype>
 
 #include "functions/function.hpp"
+#include "functions/time_units.hpp"
 #include "types/timestamp.hpp"
 
 namespace runnel::fn {
 
 namespace {
 
-constexpr int64_t kMicrosPerSecond = 1'000'000;
-constexpr int64_t kMicrosPerDay = 86'400 * kMicrosPerSecond;
 // Years whose microseconds still fit in int64.
 constexpr int64_t kMaxYear = 290'000;
 
@@ -88,7 +87,10 @@ class Scanner {
     int take = std::min(w.max, reserved > 0 ? available - reserved : available);
     if (take < w.min) return false;
     value = 0;
-    for (int k = 0; k < take; ++k) value = value * 10 + (s_[i_++] - '0');
+    for (int k = 0; k < take; ++k) {
+      if (value > (INT64_MAX - 9) / 10) return false;  // a 19-digit year beyond int64
+      value = value * 10 + (s_[i_++] - '0');
+    }
     return true;
   }
   // Case-insensitive match of `word` (or its first `prefix` letters when prefix > 0).
@@ -225,7 +227,11 @@ std::optional<int64_t> resolve(const Parsed& p) {
   if (p.hour >= 0 && p.pm >= 0 && (p.hour >= 12) != (p.pm == 1)) return std::nullopt;
   int64_t days = days_from_civil(p.year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t seconds = hour * 3600 + p.minute * 60 + p.second - p.offset_seconds;
-  return days * kMicrosPerDay + seconds * kMicrosPerSecond + p.micros;
+  int64_t micros;
+  if (__builtin_mul_overflow(days, kMicrosPerDay, &micros) ||
+      __builtin_add_overflow(micros, seconds * kMicrosPerSecond + p.micros, &micros))
+    return std::nullopt;  // beyond the timestamp range
+  return micros;
 }
 
 void pad_number(int64_t v, int width, std::string& out) {
@@ -249,12 +255,12 @@ struct Civil {
 Civil civil_of(int64_t micros) {
   Civil c{};
   int64_t days = floor_div(micros, kMicrosPerDay);
-  int64_t in_day = floor_mod(micros, kMicrosPerDay);
+  int64_t in_day = micros_of_day(micros);
   civil_from_days(days, c.year, c.month, c.day);
   c.day_of_year = days - days_from_civil(c.year, 1, 1) + 1;
   c.weekday = floor_mod(days + 3, 7);  // 1970-01-01 was a Thursday
-  c.hour = in_day / (3600 * kMicrosPerSecond);
-  c.minute = in_day / (60 * kMicrosPerSecond) % 60;
+  c.hour = in_day / kMicrosPerHour;
+  c.minute = in_day / kMicrosPerMinute % 60;
   c.second = in_day / kMicrosPerSecond % 60;
   c.micros = in_day % kMicrosPerSecond;
   return c;

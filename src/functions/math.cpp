@@ -113,6 +113,16 @@ template <class T> T java_remainder(T a, T b) {
   }
 }
 
+// Java's + : integers wrap on overflow.
+template <class T> T java_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return a + b;
+  }
+}
+
 Signature bind_remainder(std::string_view name, const std::vector<Arg>& args, bool positive) {
   expect_arg_count(name, args, 2, 2);
   DataType common =
@@ -123,7 +133,7 @@ Signature bind_remainder(std::string_view name, const std::vector<Arg>& args, bo
     return simple<Tag, Tag, Tag>([positive](T& out, T a, T b) {
       if (b == 0) return false;
       out = java_remainder(a, b);
-      if (positive && out < 0) out = java_remainder(static_cast<T>(out + b), b);
+      if (positive && out < 0) out = java_remainder(java_add(out, b), b);
       return true;
     });
   });
