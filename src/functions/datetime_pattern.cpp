@@ -1,6 +1,7 @@
 #include "functions/datetime_pattern.hpp"
 
 #include <cctype>
+#include <charconv>
 
 #include "functions/function.hpp"
 #include "functions/time_units.hpp"
@@ -235,13 +236,15 @@ std::optional<int64_t> resolve(const Parsed& p) {
 }
 
 void pad_number(int64_t v, int width, std::string& out) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+  const char* first = digits;
   if (v < 0) {
     out += '-';
-    v = -v;
+    ++first;
   }
-  std::string digits = std::to_string(v);
-  if (static_cast<int>(digits.size()) < width) out.append(width - digits.size(), '0');
-  out += digits;
+  if (end - first < width) out.append(width - (end - first), '0');
+  out.append(first, static_cast<size_t>(end - first));
 }
 
 // The broken-down UTC time of a timestamp, for formatting.

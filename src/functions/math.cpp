@@ -29,9 +29,21 @@ int64_t java_double_to_long(double d) {
 }
 
 // HALF_UP rounding of the shortest decimal form of x (what Scala's
-// BigDecimal(double) sees), so round(2.675, 2) = 2.68 as in Spark.
+// BigDecimal(double) sees), so round(2.675, 2) = 2.68 as in Spark. Dividing
+// the exact integer by an exact power of ten rounds once, like parsing "Ke-s".
 double round_half_up(double x, int scale) {
   if (!std::isfinite(x) || x == 0) return x;
+  // Fast path: away from a tie, the binary product rounds like the decimal.
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (scale >= 0 && scale <= 15) {
+    double scaled = std::fabs(x) * kPow10[scale];
+    double whole = std::floor(scaled);
+    double fraction = scaled - whole;
+    if (scaled < 0x1p52 && std::fabs(fraction - 0.5) > scaled * 1e-15 + 1e-300) {
+      if (fraction > 0.5) whole += 1;
+      return std::copysign(whole / kPow10[scale], x);
+    }
+  }
   char text[40];
   auto written = std::to_chars(text, text + sizeof text, std::fabs(x), std::chars_format::scientific);
   std::string_view s(text, written.ptr - text);  // "d.ddddde±XX"

@@ -93,7 +93,24 @@ size_t full_case_mapping(bool upper, char32_t cp, std::string_view s, size_t nex
   return 0;
 }
 
+template <bool kUpper> char ascii_case(char c) {
+  if (kUpper) return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+
+bool is_ascii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
 template <bool kUpper> void change_case(StringOut& out, std::string_view s) {
+  if (is_ascii(s)) {  // the common case: a tight loop the compiler vectorizes
+    char* dst = out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) dst[i] = ascii_case<kUpper>(s[i]);
+    out.commit(s.size());
+    return;
+  }
   // A mapped character grows at most from 2 to 3 bytes (U+023F -> U+2C7E, U+0130 -> i U+0307).
   char* dst = out.reserve(s.size() + s.size() / 2 + 4);
   size_t n = 0;
@@ -101,7 +118,7 @@ template <bool kUpper> void change_case(StringOut& out, std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      dst[n++] = static_cast<char>(kUpper ? (c >= 'a' && c <= 'z' ? c - 32 : c) : (c >= 'A' && c <= 'Z' ? c + 32 : c));
+      dst[n++] = ascii_case<kUpper>(s[i]);
       after_letter = std::isalpha(c);
       ++i;
       continue;
