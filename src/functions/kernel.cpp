@@ -40,11 +40,6 @@ void expect_arg_count(std::string_view name, const std::vector<Arg>& args, size_
                   std::to_string(args.size()));
 }
 
-void expect_numeric(std::string_view name, const DataType& t) {
-  if (t.is_numeric() || t.id == TypeId::Null) return;
-  throw BindError(std::string(name) + " expects a numeric argument, got " + t.to_string());
-}
-
 DataType common_type_of(std::string_view name, const std::vector<DataType>& types) {
   if (auto common = expr::common_type(types)) return *common;
   std::string list;

@@ -86,34 +86,40 @@ void share_string_arenas(Column& out, const std::vector<ColumnRef>& args);
 
 namespace detail {
 
+// The value an op writes: StringOut for strings, the plain value otherwise.
+template <class Out> using Slot = std::conditional_t<is_string_tag<Out>, StringOut, typename Out::Value>;
+
+template <class Out> Slot<Out> make_slot([[maybe_unused]] Arena* arena) {
+  if constexpr (is_string_tag<Out>) {
+    return StringOut(*arena);
+  } else {
+    return typename Out::Value{};
+  }
+}
+
+template <class Out> void store(Column& out, size_t i, const Slot<Out>& slot) {
+  if constexpr (is_string_tag<Out>) {
+    out.data<std::string_view>()[i] = slot.value;
+  } else {
+    write_value<Out>(out, i, slot);
+  }
+}
+
 template <class Out, class... In, class Op, size_t... I>
 void run_rows(Column& out, const std::vector<ColumnRef>& args, size_t rows, Op& op, std::index_sequence<I...>) {
   const bool check_nulls = !out.all_valid();
-  [[maybe_unused]] Arena* arena = nullptr;
-  if constexpr (is_string_tag<Out>) arena = &out.arena();
+  Arena* arena = is_string_tag<Out> ? &out.arena() : nullptr;
   for (size_t i = 0; i < rows; ++i) {
     if (check_nulls && out.is_null(i)) continue;
-    if constexpr (is_string_tag<Out>) {
-      StringOut slot(*arena);
-      using R = decltype(op(slot, read_value<In>(*args[I], i)...));
-      if constexpr (std::is_void_v<R>) {
-        op(slot, read_value<In>(*args[I], i)...);
-      } else if (!op(slot, read_value<In>(*args[I], i)...)) {
-        out.set_null(i);
-        continue;
-      }
-      out.data<std::string_view>()[i] = slot.value;
-    } else {
-      typename Out::Value value{};
-      using R = decltype(op(value, read_value<In>(*args[I], i)...));
-      if constexpr (std::is_void_v<R>) {
-        op(value, read_value<In>(*args[I], i)...);
-      } else if (!op(value, read_value<In>(*args[I], i)...)) {
-        out.set_null(i);
-        continue;
-      }
-      write_value<Out>(out, i, value);
+    Slot<Out> slot = make_slot<Out>(arena);
+    using R = decltype(op(slot, read_value<In>(*args[I], i)...));
+    if constexpr (std::is_void_v<R>) {
+      op(slot, read_value<In>(*args[I], i)...);
+    } else if (!op(slot, read_value<In>(*args[I], i)...)) {
+      out.set_null(i);
+      continue;
     }
+    store<Out>(out, i, slot);
   }
 }
 
@@ -180,9 +186,8 @@ template <class F> auto with_ordered_tag(std::string_view name, const DataType& 
 
 // Throws "<name> expects N arguments, got M" (or "N or M", "at least N").
 void expect_arg_count(std::string_view name, const std::vector<Arg>& args, size_t min, size_t max);
-// Throws unless `t` is a numeric type (or NULL): "<name> expects a numeric argument, got string".
-void expect_numeric(std::string_view name, const DataType& t);
-// The widest common type of `types` (Spark's findWiderTypeForTwo), or BindError naming `name`.
+// The type all of `types` coerce to (expr::common_type, Spark's findWiderCommonType),
+// or a BindError naming `name`.
 DataType common_type_of(std::string_view name, const std::vector<DataType>& types);
 
 // A literal string argument (pattern, format, unit); nullptr when not constant or NULL.
