@@ -264,27 +264,30 @@ class Graph {
   void add(const List& list, NameKind kind, std::string_view section) {
     for (const auto& item : list) {
       Node key = p_.root[section].key(item.name);
-      if (const NamedThing* seen = find(item.name))
+      if (const NamedThing* seen = find(item.name, kind == NameKind::Sink))
         key.fail("name '" + item.name + "' is already used by " + kind_name(seen->kind) + " '" + seen->name +
-                 "' at " + seen->key.where() + " (sources, tables, transforms and sinks share one namespace)");
+                 "' at " + seen->key.where() +
+                 (kind == NameKind::Sink ? "" : " (sources, tables and transforms share one namespace)"));
       names_.push_back({item.name, kind, key});
     }
   }
 
-  const NamedThing* find(const std::string& name) const {
+  // Sinks are never named by `from`, so they have a namespace of their own
+  // (a sink often shares its transform's name).
+  const NamedThing* find(const std::string& name, bool sink) const {
     for (const NamedThing& n : names_)
-      if (n.name == name) return &n;
+      if (n.name == name && (n.kind == NameKind::Sink) == sink) return &n;
     return nullptr;
   }
 
   void check_from(const Node& owner, const std::string& from) const {
     Node node = owner["from"];
-    const NamedThing* target = find(from);
+    const NamedThing* target = find(from, false);
     if (target && (target->kind == NameKind::Source || target->kind == NameKind::Transform)) return;
     if (target && target->kind == NameKind::Table)
       node.fail("'" + from + "' is a table, not a stream; read a source or transform and join the table "
                 "with a `join: {with: " + from + "}` step");
-    if (target) node.fail("'" + from + "' is a sink; `from` names a source or transform");
+    if (find(from, true)) node.fail("'" + from + "' is a sink; `from` names a source or transform");
     std::vector<std::string_view> streams;
     for (const NamedThing& n : names_)
       if (n.kind == NameKind::Source || n.kind == NameKind::Transform) streams.push_back(n.name);

@@ -83,6 +83,11 @@ class Binder {
   }
 
  private:
+  // Spark's words for a type error, so users can search for them.
+  [[noreturn]] void type_error(const Ast& at, const std::string& problem) const {
+    error(at, "data type mismatch: " + problem);
+  }
+
   [[noreturn]] void error(const Ast& at, const std::string& problem) const {
     throw_expr_error(at.source ? *at.source : std::string(), at.offset, problem);
   }
@@ -122,7 +127,7 @@ class Binder {
     ExprPtr e = bind(a);
     if (e->type().id == TypeId::Null) return coerce(std::move(e), DataType::of(TypeId::Boolean));
     if (e->type().id != TypeId::Boolean)
-      error(a, quote(parent) + " needs a boolean operand, but " + quote(a) + " is " + e->type().to_string());
+      type_error(a, quote(parent) + " needs a boolean operand, but " + quote(a) + " is " + e->type().to_string());
     return e;
   }
 
@@ -206,10 +211,10 @@ class Binder {
   ExprPtr bind_subscript(const Ast& a) {
     ExprPtr base = bind(*a.children[0]);
     if (base->type().id != TypeId::Array)
-      error(a, "cannot subscript " + quote(*a.children[0]) + ": it is " + base->type().to_string() + ", not an array");
+      type_error(a, "cannot subscript " + quote(*a.children[0]) + ": it is " + base->type().to_string() + ", not an array");
     ExprPtr index = bind(*a.children[1]);
     if (!index->type().is_integral() && index->type().id != TypeId::Null)
-      error(*a.children[1], "an array index must be an integer, but " + quote(*a.children[1]) + " is " + index->type().to_string());
+      type_error(*a.children[1], "an array index must be an integer, but " + quote(*a.children[1]) + " is " + index->type().to_string());
     return make_subscript(std::move(base), coerce(std::move(index), DataType::of(TypeId::Int)));
   }
 
@@ -224,7 +229,7 @@ class Binder {
     if (t.id == TypeId::String && a.op != AstOp::BitNot) t = DataType::of(TypeId::Double);  // Spark: -'1' = -1.0
     bool ok = a.op == AstOp::BitNot ? t.is_integral() : t.is_numeric();
     if (!ok)
-      error(a, quote(a) + " needs a " + (a.op == AstOp::BitNot ? "integral" : "numeric") + " operand, but " + quote(child) +
+      type_error(a, quote(a) + " needs a " + (a.op == AstOp::BitNot ? "integral" : "numeric") + " operand, but " + quote(child) +
                    " is " + e->type().to_string());
     e = coerce(std::move(e), t);
     if (a.op == AstOp::Plus) return e;
@@ -255,7 +260,7 @@ class Binder {
     ExprPtr l = bind(left), r = bind(right);
     auto type = comparison_type(l->type(), r->type());
     if (!type || is_nested(*type))
-      error(at, "cannot compare " + l->type().to_string() + " with " + r->type().to_string() + " in " + quote(at));
+      type_error(at, "cannot compare " + l->type().to_string() + " with " + r->type().to_string() + " in " + quote(at));
     l = coerce(std::move(l), *type);
     r = coerce(std::move(r), *type);
     return fold(make_comparison(op, std::move(l), std::move(r)));
@@ -265,7 +270,7 @@ class Binder {
   DataType arithmetic_operand(const Ast& at, const Ast& operand, const DataType& t) const {
     if (t.id == TypeId::String) return DataType::of(TypeId::Double);
     if (t.is_numeric() || t.id == TypeId::Null) return t;
-    error(operand, quote(at) + " needs numeric operands, but " + quote(operand) + " is " + t.to_string());
+    type_error(operand, quote(at) + " needs numeric operands, but " + quote(operand) + " is " + t.to_string());
   }
 
   ExprPtr bind_arithmetic(const Ast& a) {
@@ -284,7 +289,7 @@ class Binder {
     if (type.id == TypeId::Null) type = DataType::of(TypeId::Double);
     bool bitwise = a.op == AstOp::BitAnd || a.op == AstOp::BitOr || a.op == AstOp::BitXor;
     if (bitwise && !type.is_integral())
-      error(a, quote(a) + " needs integral operands, but they are " + l->type().to_string() + " and " + r->type().to_string());
+      type_error(a, quote(a) + " needs integral operands, but they are " + l->type().to_string() + " and " + r->type().to_string());
     l = coerce(std::move(l), type);
     r = coerce(std::move(r), type);
     return fold(make_arithmetic(a.op, std::move(l), std::move(r), type));
@@ -302,7 +307,7 @@ class Binder {
     const DataType timestamp = DataType::of(TypeId::Timestamp);
     bool ok = ts->type().id == TypeId::Timestamp || ts->type().id == TypeId::Date || ts->type().id == TypeId::String ||
               ts->type().id == TypeId::Null;
-    if (!ok) error(other, "an INTERVAL can only be added to a timestamp, but " + quote(other) + " is " + ts->type().to_string());
+    if (!ok) type_error(other, "an INTERVAL can only be added to a timestamp, but " + quote(other) + " is " + ts->type().to_string());
     fn::Literal micros;
     micros.type = timestamp;  // same physical type (int64 microseconds) as the timestamp operand
     micros.i = interval.interval_us;
@@ -323,7 +328,7 @@ class Binder {
     if (!type || is_nested(*type)) {
       std::string listed;
       for (auto& t : types) listed += (listed.empty() ? "" : ", ") + t.to_string();
-      error(a, "the values of " + quote(a) + " have no common type (" + listed + ")");
+      type_error(a, "the values of " + quote(a) + " have no common type (" + listed + ")");
     }
     std::vector<fn::Literal> literals;
     for (auto& e : list) {
@@ -357,7 +362,7 @@ class Binder {
     ExprPtr e = bind(operand);
     const DataType string = DataType::of(TypeId::String);
     if (!can_implicitly_cast(e->type(), string) || e->type().id == TypeId::Binary)
-      error(operand, quote(at) + " needs string operands, but " + quote(operand) + " is " + e->type().to_string());
+      type_error(operand, quote(at) + " needs string operands, but " + quote(operand) + " is " + e->type().to_string());
     return coerce(std::move(e), string);
   }
 
@@ -386,7 +391,7 @@ class Binder {
     if (!type) {
       std::string listed;
       for (auto& t : types) listed += (listed.empty() ? "" : ", ") + t.to_string();
-      error(a, "the THEN and ELSE values of CASE have no common type (" + listed + ")");
+      type_error(a, "the THEN and ELSE values of CASE have no common type (" + listed + ")");
     }
     for (auto& v : values) v = coerce(std::move(v), *type);
     if (otherwise) otherwise = coerce(std::move(otherwise), *type);
@@ -396,7 +401,7 @@ class Binder {
   ExprPtr bind_cast(const Ast& a) {
     ExprPtr child = bind(*a.children[0]);
     if (!can_cast(child->type(), a.cast_type))
-      error(a, "cannot cast " + child->type().to_string() + " to " + a.cast_type.to_string() + " in " + quote(a));
+      type_error(a, "cannot cast " + child->type().to_string() + " to " + a.cast_type.to_string() + " in " + quote(a));
     ExprPtr e = fold(make_cast(std::move(child), a.cast_type));
     if (a.typed_literal && literal_of(*e)->is_null) error(a, "invalid " + display_name(a) + " literal");
     return e;
@@ -428,7 +433,7 @@ class Binder {
     if (a.children.size() != 1) error(a, "explode() takes exactly one argument");
     ExprPtr array = bind(*a.children[0]);
     if (array->type().id != TypeId::Array)
-      error(*a.children[0], "explode() needs an array, but " + quote(*a.children[0]) + " is " + array->type().to_string());
+      type_error(*a.children[0], "explode() needs an array, but " + quote(*a.children[0]) + " is " + array->type().to_string());
     return make_generator(std::move(array));
   }
 
@@ -449,7 +454,7 @@ class Binder {
     for (size_t i = 0; i < args.size(); ++i) {
       const DataType& want = signature.args[i];
       if (!can_implicitly_cast(args[i]->type(), want))
-        error(*arg_asts[i], "argument " + std::to_string(i + 1) + " of " + name + "() must be " + want.to_string() +
+        type_error(*arg_asts[i], "argument " + std::to_string(i + 1) + " of " + name + "() must be " + want.to_string() +
                                 ", but " + quote(*arg_asts[i]) + " is " + args[i]->type().to_string());
       args[i] = coerce(std::move(args[i]), want);
     }

@@ -4,25 +4,23 @@
 #include <sstream>
 
 #include "base/error.hpp"
+#include "sources/record_input.hpp"
 
 namespace runnel::testcase {
 namespace {
 
 class ScriptedSource final : public Source {
  public:
+  // Checks the node against the real source type's options, so a case sees
+  // the same config errors as `runnel run`.
   ScriptedSource(const SourceContext& context, std::shared_ptr<InputFeed> feed)
       : name_(context.config.name),
         is_stdin_(context.config.type == "stdin"),
-        schema_(std::make_shared<const Schema>(read_schema(context.config.node))),
+        input_(make_record_input(context, own_options(context))),
         feed_(std::move(feed)),
-        read_through_(feed_->consumed) {
-    const config::PipelineConfig& pipeline = context.pipeline;
-    bad_ = make_bad_records(context.config.node, name_,
-                            [&pipeline](const std::string& path) { return pipeline.resolve_path(path); });
-    reader_ = make_reader(context.config.node, schema_, *bad_);
-  }
+        read_through_(feed_->consumed) {}
 
-  SchemaRef schema() const override { return schema_; }
+  SchemaRef schema() const override { return input_.schema; }
 
   std::optional<nlohmann::json> latest_offset(std::chrono::milliseconds) override {
     if (feed_->chunks.size() <= read_through_) return std::nullopt;
@@ -38,7 +36,7 @@ class ScriptedSource final : public Source {
   }
 
   bool ended() const override { return feed_->closed && read_through_ == feed_->chunks.size(); }
-  BadRecords* bad_records() override { return bad_.get(); }
+  BadRecords* bad_records() override { return input_.bad.get(); }
   std::string description() const override { return "scripted input of source '" + name_ + "'"; }
 
  private:
@@ -53,18 +51,22 @@ class ScriptedSource final : public Source {
     origin.name = is_stdin_ ? "stdin" : "batch " + std::to_string(k) + " input";
     origin.first_line = is_stdin_ ? stdin_line_ : 1;
     origin.byte_offset = is_stdin_ ? stdin_offset_ : 0;
-    reader_->parse(std::string_view(padded.data(), chunk.size()), origin, out);
+    input_.reader->parse(std::string_view(padded.data(), chunk.size()), origin, out);
     stdin_line_ += static_cast<uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
     stdin_offset_ += chunk.size();
   }
 
+  static const config::OptionTable& own_options(const SourceContext& context) {
+    static const config::OptionTable none;
+    const SourceType* type = find_source_type(context.config.type);
+    return type && type->options ? *type->options : none;
+  }
+
   std::string name_;
   bool is_stdin_;
-  SchemaRef schema_;
+  RecordInput input_;
   std::shared_ptr<InputFeed> feed_;
   size_t read_through_;
-  std::unique_ptr<BadRecords> bad_;
-  std::unique_ptr<RecordReader> reader_;
   uint64_t stdin_line_ = 1, stdin_offset_ = 0;
 };
 

@@ -94,7 +94,42 @@ bool parse_zone(Cursor& c, int64_t& offset_s) {
 
 }  // namespace
 
+namespace {
+
+inline bool digit(char c) { return static_cast<unsigned>(c - '0') < 10; }
+inline int64_t d2(const char* p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+
+// The common machine-written form "yyyy-MM-ddTHH:mm:ss[.fff...]Z" (or a
+// space for T), read at fixed positions; nullopt sends the caller to the
+// general parser.
+std::optional<int64_t> parse_canonical(std::string_view s) {
+  if (s.size() < 20 || s.back() != 'Z') return std::nullopt;
+  const char* p = s.data();
+  if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
+    return std::nullopt;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+    if (!digit(p[i])) return std::nullopt;
+  int64_t y = d2(p) * 100 + d2(p + 2), m = d2(p + 5), d = d2(p + 8);
+  int64_t hh = d2(p + 11), mi = d2(p + 14), ss = d2(p + 17);
+  if (!days_in_range(y, m, d) || hh > 23 || mi > 59 || ss > 59) return std::nullopt;
+  int64_t micros = 0;
+  size_t end = s.size() - 1, i = 19;
+  if (i < end) {
+    if (p[i] != '.' || end - i - 1 == 0 || end - i - 1 > 9) return std::nullopt;
+    int64_t scale = 100000;
+    for (++i; i < end; ++i, scale /= 10) {
+      if (!digit(p[i])) return std::nullopt;
+      micros += (p[i] - '0') * scale;
+    }
+  }
+  int64_t days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  return (days * 86400 + hh * 3600 + mi * 60 + ss) * 1000000 + micros;
+}
+
+}  // namespace
+
 std::optional<int64_t> parse_timestamp(std::string_view text) {
+  if (auto fast = parse_canonical(text)) return fast;
   Cursor c{trim(text)};
   int32_t days;
   if (!parse_date_part(c, days)) return std::nullopt;

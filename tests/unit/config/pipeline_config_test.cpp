@@ -153,8 +153,9 @@ TEST_CASE("load_pipeline: names, from, cycles") {
             .message.rfind("p.yaml:5:3: transforms.in: name 'in' is already used by source 'in' at ", 0) == 0);
   CHECK(load_error(std::string(head) + "sources:\n  x: {type: stdin}\nsinks:\n  out: {from: in, type: console}\n")
             .message.find("duplicate key 'sources'") != std::string::npos);
-  CHECK(load_error(std::string(head) + "sinks:\n  in: {from: in, type: console}\n").message.find(
-            "name 'in' is already used by source 'in'") != std::string::npos);
+  CHECK(load_error(std::string(head) + "sinks:\n  o: {from: in, type: console}\n  o: {from: in, type: console}\n")
+            .message.find("duplicate key 'o'") != std::string::npos);
+  CHECK_NOTHROW(load_pipeline_text(std::string(head) + "sinks:\n  in: {from: in, type: console}\n", "p.yaml"));
   CHECK(load_error(std::string(head) + "sinks:\n  out: {from: inn, type: console}\n").message ==
         "p.yaml:5:15: sinks.out.from: unknown source or transform 'inn' (did you mean 'in'?)");
   CHECK(load_error(std::string(head) + "tables:\n  users: {type: file, path: u.csv}\n"

@@ -97,3 +97,16 @@ TEST_CASE("array and struct columns append rows") {
   CHECK(s->size() == 1);
   CHECK(s->children()[0]->size() == 1);
 }
+
+TEST_CASE("the canonical ISO form and the general parser agree") {
+  for (const char* text : {"2024-01-02T10:11:12Z", "2024-01-02T10:11:12.1Z", "2024-01-02 10:11:12.123456Z",
+                           "2024-02-29T23:59:59.999999999Z", "1969-12-31T23:59:59.5Z"}) {
+    std::string with_offset(text);
+    with_offset.back() = '+';
+    with_offset += "00:00";
+    CHECK(parse_timestamp(text) == parse_timestamp(with_offset));
+  }
+  CHECK_FALSE(parse_timestamp("2023-02-29T00:00:00Z").has_value());
+  CHECK_FALSE(parse_timestamp("2024-01-02T10:11:12.Z").has_value());
+  CHECK_FALSE(parse_timestamp("2024-01-02T24:00:00Z").has_value());
+}
