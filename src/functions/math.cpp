@@ -176,7 +176,12 @@ Signature bind_round(const std::vector<Arg>& args) {
   int64_t scale = 0;
   if (args.size() == 2) {
     auto literal = literal_integer(args[1]);
-    if (!literal) throw BindError("round expects an integer literal as its scale");
+    bool null_scale = args[1].literal && args[1].literal->is_null;
+    if (!literal && !null_scale) throw BindError("round expects an integer literal as its scale");
+    if (null_scale) {  // round(x, NULL) is NULL
+      Kernel nulls = [t](const std::vector<ColumnRef>&, size_t rows, const expr::EvalContext&) { return Column::nulls(t, rows); };
+      return Signature{{t, DataType::of(TypeId::Int)}, t, std::move(nulls)};
+    }
     scale = *literal;
   }
   if (scale < -400 || scale > 400) throw BindError("round scale out of range: " + std::to_string(scale));

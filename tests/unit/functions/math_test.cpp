@@ -37,6 +37,7 @@ TEST_CASE("round is HALF_UP on the decimal value") {
   CHECK(std::isnan(round_double(NAN, 2)));
   CHECK(column_is<IntT>(call("round", {column<IntT>({15, -15, 14}), lit_int(-1, 3)}), {20, -20, 10}));
   CHECK(column_is<LongT>(call("round", {column<LongT>({123}), lit_int(2, 1)}), {123}));
+  CHECK(column_is<DoubleT>(call("round", {column<DoubleT>({1.5}), lit_null(DataType::of(TypeId::Int), 1)}), {std::nullopt}));
   CHECK(bind_error("round", {column<DoubleT>({1}), column<IntT>({1})}) ==
         "round expects an integer literal as its scale");
 }
