@@ -22,7 +22,8 @@ Signature bind_size(const std::vector<Arg>& args) {
     out->resize(rows);
     const Column& in = *cols[0];
     for (size_t i = 0; i < rows; ++i)
-      out->data<int32_t>()[i] = in.is_null(i) ? -1 : static_cast<int32_t>(in.offsets()[i + 1] - in.offsets()[i]);
+      out->data<int32_t>()[i] =
+          in.is_null(i) ? -1 : static_cast<int32_t>(in.offsets()[i + 1] - in.offsets()[i]);
     return out;
   };
   return Signature{{array}, int_type, std::move(kernel)};

@@ -12,7 +12,8 @@ namespace {
 constexpr int32_t kNullChoice = -1;
 
 // Row i of the result is row i of args[choice[i]], or null for kNullChoice.
-ColumnRef pick_rows(const DataType& type, const std::vector<ColumnRef>& args, const std::vector<int32_t>& choice) {
+ColumnRef pick_rows(const DataType& type, const std::vector<ColumnRef>& args,
+                    const std::vector<int32_t>& choice) {
   const size_t rows = choice.size();
   if (type.id == TypeId::Null) return Column::nulls(type, rows);
   if (type.id == TypeId::Struct || type.id == TypeId::Array) {
@@ -50,7 +51,8 @@ Signature choosing(std::string_view name, const std::vector<Arg>& args, size_t f
   DataType common = common_type_of(name, types);
   std::vector<DataType> wanted(first_common, DataType::of(TypeId::Boolean));
   wanted.resize(args.size(), common);
-  Kernel kernel = [common, choose](const std::vector<ColumnRef>& cols, size_t rows, const expr::EvalContext&) {
+  Kernel kernel = [common, choose](const std::vector<ColumnRef>& cols, size_t rows,
+                                   const expr::EvalContext&) {
     std::vector<int32_t> choice(rows);
     choose(cols, choice);
     return pick_rows(common, cols, choice);
@@ -65,18 +67,20 @@ Signature bind_extreme(std::string_view name, const std::vector<Arg>& args, int 
   DataType common = common_type_of(name, types);
   return with_ordered_tag(name, common, [&](auto tag) {
     using Tag = decltype(tag);
-    return choosing(name, args, 0, [direction](const std::vector<ColumnRef>& cols, std::vector<int32_t>& choice) {
-      for (size_t i = 0; i < choice.size(); ++i) {
-        int32_t best = kNullChoice;
-        for (size_t k = 0; k < cols.size(); ++k) {
-          if (cols[k]->is_null(i)) continue;
-          if (best == kNullChoice ||
-              compare_values(read_value<Tag>(*cols[k], i), read_value<Tag>(*cols[best], i)) * direction > 0)
-            best = static_cast<int32_t>(k);
-        }
-        choice[i] = best;
-      }
-    });
+    return choosing(
+        name, args, 0, [direction](const std::vector<ColumnRef>& cols, std::vector<int32_t>& choice) {
+          for (size_t i = 0; i < choice.size(); ++i) {
+            int32_t best = kNullChoice;
+            for (size_t k = 0; k < cols.size(); ++k) {
+              if (cols[k]->is_null(i)) continue;
+              if (best == kNullChoice ||
+                  compare_values(read_value<Tag>(*cols[k], i), read_value<Tag>(*cols[best], i)) * direction >
+                      0)
+                best = static_cast<int32_t>(k);
+            }
+            choice[i] = best;
+          }
+        });
   });
 }
 

@@ -32,7 +32,8 @@ std::shared_ptr<const DateTimePattern> literal_format(const Arg& arg) {
 // The format of one kernel call: fixed, or compiled per distinct row value.
 class FormatCache {
  public:
-  explicit FormatCache(std::shared_ptr<const DateTimePattern> fixed) : current_(std::move(fixed)), fixed_(current_ != nullptr) {}
+  explicit FormatCache(std::shared_ptr<const DateTimePattern> fixed)
+      : current_(std::move(fixed)), fixed_(current_ != nullptr) {}
   // nullptr when the row's pattern is invalid.
   const DateTimePattern* get(std::string_view text) {
     if (fixed_) return current_.get();
@@ -62,14 +63,16 @@ Signature with_format(const std::vector<Arg>& args, std::string_view default_for
   DataType result = DataType::of(Out::id);
   if (args.size() == 1) {
     auto pattern = std::make_shared<const DateTimePattern>(default_format);
-    Kernel kernel = [pattern, op, result](const std::vector<ColumnRef>& cols, size_t rows, const expr::EvalContext&) {
+    Kernel kernel = [pattern, op, result](const std::vector<ColumnRef>& cols, size_t rows,
+                                          const expr::EvalContext&) {
       auto row = [&](auto& out, typename In::Value v) { return op(out, v, *pattern); };
       return map_rows<Out, In>(result, cols, rows, row);
     };
     return Signature{{DataType::of(In::id)}, result, std::move(kernel)};
   }
   auto fixed = literal_format(args[1]);
-  Kernel kernel = [fixed, op, result](const std::vector<ColumnRef>& cols, size_t rows, const expr::EvalContext&) {
+  Kernel kernel = [fixed, op, result](const std::vector<ColumnRef>& cols, size_t rows,
+                                      const expr::EvalContext&) {
     FormatCache cache(fixed);
     auto row = [&](auto& out, typename In::Value v, std::string_view format) {
       const DateTimePattern* pattern = cache.get(format);
@@ -84,7 +87,9 @@ Signature with_format(const std::vector<Arg>& args, std::string_view default_for
 Signature identity(const DataType& type, size_t arity) {
   std::vector<DataType> wanted{type};
   wanted.resize(arity, DataType::of(TypeId::String));
-  Kernel kernel = [](const std::vector<ColumnRef>& cols, size_t, const expr::EvalContext&) { return cols[0]; };
+  Kernel kernel = [](const std::vector<ColumnRef>& cols, size_t, const expr::EvalContext&) {
+    return cols[0];
+  };
   return Signature{std::move(wanted), type, std::move(kernel)};
 }
 
@@ -103,19 +108,27 @@ enum class TruncLevel { Microsecond, Millisecond, Second, Minute, Hour, Day, Wee
 // Spark's DateTimeUtils.parseTruncLevel names, case-insensitive.
 std::optional<TruncLevel> parse_trunc_level(std::string_view unit) {
   static const std::pair<std::string_view, TruncLevel> kNames[] = {
-      {"microsecond", TruncLevel::Microsecond}, {"millisecond", TruncLevel::Millisecond},
-      {"second", TruncLevel::Second},           {"minute", TruncLevel::Minute},
-      {"hour", TruncLevel::Hour},               {"day", TruncLevel::Day},
-      {"dd", TruncLevel::Day},                  {"week", TruncLevel::Week},
-      {"month", TruncLevel::Month},             {"mm", TruncLevel::Month},
-      {"mon", TruncLevel::Month},               {"quarter", TruncLevel::Quarter},
-      {"year", TruncLevel::Year},               {"yyyy", TruncLevel::Year},
+      {"microsecond", TruncLevel::Microsecond},
+      {"millisecond", TruncLevel::Millisecond},
+      {"second", TruncLevel::Second},
+      {"minute", TruncLevel::Minute},
+      {"hour", TruncLevel::Hour},
+      {"day", TruncLevel::Day},
+      {"dd", TruncLevel::Day},
+      {"week", TruncLevel::Week},
+      {"month", TruncLevel::Month},
+      {"mm", TruncLevel::Month},
+      {"mon", TruncLevel::Month},
+      {"quarter", TruncLevel::Quarter},
+      {"year", TruncLevel::Year},
+      {"yyyy", TruncLevel::Year},
       {"yy", TruncLevel::Year},
   };
   for (const auto& [name, level] : kNames) {
     if (name.size() != unit.size()) continue;
     bool same = true;
-    for (size_t k = 0; k < name.size() && same; ++k) same = std::tolower(static_cast<unsigned char>(unit[k])) == name[k];
+    for (size_t k = 0; k < name.size() && same; ++k)
+      same = std::tolower(static_cast<unsigned char>(unit[k])) == name[k];
     if (same) return level;
   }
   return std::nullopt;
@@ -123,7 +136,8 @@ std::optional<TruncLevel> parse_trunc_level(std::string_view unit) {
 
 // First day of the week (Monday), month, quarter or year containing `days`.
 int32_t truncate_days(int32_t days, TruncLevel level) {
-  if (level == TruncLevel::Week) return static_cast<int32_t>(days - floor_mod(days + 3, 7));  // 1970-01-01: Thursday
+  if (level == TruncLevel::Week)
+    return static_cast<int32_t>(days - floor_mod(days + 3, 7));  // 1970-01-01: Thursday
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
@@ -135,18 +149,26 @@ int32_t truncate_days(int32_t days, TruncLevel level) {
 int64_t truncate_micros(int64_t micros, TruncLevel level) {
   auto floor_to = [micros](int64_t unit) { return wrapping_mul(floor_div(micros, unit), unit); };
   switch (level) {
-    case TruncLevel::Microsecond: return micros;
-    case TruncLevel::Millisecond: return floor_to(kMicrosPerMilli);
-    case TruncLevel::Second: return floor_to(kMicrosPerSecond);
-    case TruncLevel::Minute: return floor_to(kMicrosPerMinute);
-    case TruncLevel::Hour: return floor_to(kMicrosPerHour);
-    case TruncLevel::Day: return floor_to(kMicrosPerDay);
-    default: return wrapping_mul(truncate_days(date_of(micros), level), kMicrosPerDay);
+    case TruncLevel::Microsecond:
+      return micros;
+    case TruncLevel::Millisecond:
+      return floor_to(kMicrosPerMilli);
+    case TruncLevel::Second:
+      return floor_to(kMicrosPerSecond);
+    case TruncLevel::Minute:
+      return floor_to(kMicrosPerMinute);
+    case TruncLevel::Hour:
+      return floor_to(kMicrosPerHour);
+    case TruncLevel::Day:
+      return floor_to(kMicrosPerDay);
+    default:
+      return wrapping_mul(truncate_days(date_of(micros), level), kMicrosPerDay);
   }
 }
 
 // The unit of one row: the literal resolved at bind time, else parsed per row.
-std::optional<TruncLevel> level_of(const std::optional<std::optional<TruncLevel>>& fixed, std::string_view unit) {
+std::optional<TruncLevel> level_of(const std::optional<std::optional<TruncLevel>>& fixed,
+                                   std::string_view unit) {
   return fixed ? *fixed : parse_trunc_level(unit);
 }
 
@@ -168,28 +190,32 @@ DateParts parts_of(int32_t days) {
   return p;
 }
 
-template <class F> Signature date_field(std::string_view name, const std::vector<Arg>& args, F field) {
+template <class F>
+Signature date_field(std::string_view name, const std::vector<Arg>& args, F field) {
   expect_arg_count(name, args, 1, 1);
   return simple<IntT, DateT>([field](int32_t& out, int32_t days) { out = field(days); });
 }
 
-template <class F> Signature time_field(std::string_view name, const std::vector<Arg>& args, F field) {
+template <class F>
+Signature time_field(std::string_view name, const std::vector<Arg>& args, F field) {
   expect_arg_count(name, args, 1, 1);
-  return simple<IntT, TimestampT>([field](int32_t& out, int64_t micros) {
-    out = static_cast<int32_t>(field(micros_of_day(micros)));
-  });
+  return simple<IntT, TimestampT>(
+      [field](int32_t& out, int64_t micros) { out = static_cast<int32_t>(field(micros_of_day(micros))); });
 }
 
 // --- epoch conversions ---
 
 // value * factor, or false on overflow (Spark's multiplyExact fails there).
-bool scale_exact(int64_t value, int64_t factor, int64_t& out) { return !__builtin_mul_overflow(value, factor, &out); }
+bool scale_exact(int64_t value, int64_t factor, int64_t& out) {
+  return !__builtin_mul_overflow(value, factor, &out);
+}
 
 Signature from_epoch(std::string_view name, const std::vector<Arg>& args, int64_t micros_per_unit) {
   expect_arg_count(name, args, 1, 1);
   if (!args[0].type.is_numeric() && args[0].type.id != TypeId::Null)
     throw BindError(std::string(name) + " expects a numeric argument, got " + args[0].type.to_string());
-  if (micros_per_unit == kMicrosPerSecond && (args[0].type.id == TypeId::Double || args[0].type.id == TypeId::Float)) {
+  if (micros_per_unit == kMicrosPerSecond &&
+      (args[0].type.id == TypeId::Double || args[0].type.id == TypeId::Float)) {
     // Fractional seconds: (seconds * 1e6).toLong; NaN and infinities give NULL.
     return simple<TimestampT, DoubleT>([](int64_t& out, double seconds) {
       double micros = seconds * kMicrosPerSecond;
@@ -209,7 +235,8 @@ Signature to_epoch(std::string_view name, const std::vector<Arg>& args, int64_t 
 }
 
 Signature now_signature(const DataType& type, bool as_date, bool as_seconds) {
-  Kernel kernel = [type, as_date, as_seconds](const std::vector<ColumnRef>&, size_t rows, const expr::EvalContext& ctx) {
+  Kernel kernel = [type, as_date, as_seconds](const std::vector<ColumnRef>&, size_t rows,
+                                              const expr::EvalContext& ctx) {
     ColumnRef out = Column::make(type, rows);
     out->resize(rows);
     int64_t now = ctx.batch_timestamp_us;
@@ -254,11 +281,12 @@ Signature bind_to_date(const std::vector<Arg>& args) {
       return v.has_value();
     });
   }
-  return with_format<DateT, StringT>(args, kDefaultFormat, [](int32_t& out, std::string_view s, const DateTimePattern& p) {
-    auto v = p.parse(s);
-    if (v) out = date_of(*v);
-    return v.has_value();
-  });
+  return with_format<DateT, StringT>(args, kDefaultFormat,
+                                     [](int32_t& out, std::string_view s, const DateTimePattern& p) {
+                                       auto v = p.parse(s);
+                                       if (v) out = date_of(*v);
+                                       return v.has_value();
+                                     });
 }
 
 Signature bind_timestamp_seconds(const std::vector<Arg>& args) {
@@ -267,18 +295,25 @@ Signature bind_timestamp_seconds(const std::vector<Arg>& args) {
 Signature bind_timestamp_millis(const std::vector<Arg>& args) {
   return from_epoch("timestamp_millis", args, kMicrosPerMilli);
 }
-Signature bind_timestamp_micros(const std::vector<Arg>& args) { return from_epoch("timestamp_micros", args, 1); }
-Signature bind_unix_seconds(const std::vector<Arg>& args) { return to_epoch("unix_seconds", args, kMicrosPerSecond); }
-Signature bind_unix_millis(const std::vector<Arg>& args) { return to_epoch("unix_millis", args, kMicrosPerMilli); }
+Signature bind_timestamp_micros(const std::vector<Arg>& args) {
+  return from_epoch("timestamp_micros", args, 1);
+}
+Signature bind_unix_seconds(const std::vector<Arg>& args) {
+  return to_epoch("unix_seconds", args, kMicrosPerSecond);
+}
+Signature bind_unix_millis(const std::vector<Arg>& args) {
+  return to_epoch("unix_millis", args, kMicrosPerMilli);
+}
 Signature bind_unix_micros(const std::vector<Arg>& args) { return to_epoch("unix_micros", args, 1); }
 
 // from_unixtime(seconds[, fmt]), fmt defaulting to 'yyyy-MM-dd HH:mm:ss'.
 Signature bind_from_unixtime(const std::vector<Arg>& args) {
   expect_arg_count("from_unixtime", args, 1, 2);
-  return with_format<StringT, LongT>(args, kDefaultFormat, [](StringOut& out, int64_t seconds, const DateTimePattern& p) {
-    // Spark multiplies without an overflow check.
-    return format_micros(out, wrapping_mul(seconds, kMicrosPerSecond), p);
-  });
+  return with_format<StringT, LongT>(args, kDefaultFormat,
+                                     [](StringOut& out, int64_t seconds, const DateTimePattern& p) {
+                                       // Spark multiplies without an overflow check.
+                                       return format_micros(out, wrapping_mul(seconds, kMicrosPerSecond), p);
+                                     });
 }
 
 // unix_timestamp(): the batch's time; unix_timestamp(str[, fmt]) parses
@@ -298,11 +333,12 @@ Signature bind_unix_timestamp(const std::vector<Arg>& args) {
     }
     return sig;
   }
-  return with_format<LongT, StringT>(args, kDefaultFormat, [](int64_t& out, std::string_view s, const DateTimePattern& p) {
-    auto v = p.parse(s);
-    if (v) out = floor_div(*v, kMicrosPerSecond);
-    return v.has_value();
-  });
+  return with_format<LongT, StringT>(args, kDefaultFormat,
+                                     [](int64_t& out, std::string_view s, const DateTimePattern& p) {
+                                       auto v = p.parse(s);
+                                       if (v) out = floor_div(*v, kMicrosPerSecond);
+                                       return v.has_value();
+                                     });
 }
 
 Signature bind_date_format(const std::vector<Arg>& args) {
@@ -314,11 +350,12 @@ Signature bind_date_format(const std::vector<Arg>& args) {
 Signature bind_date_trunc(const std::vector<Arg>& args) {
   expect_arg_count("date_trunc", args, 2, 2);
   auto fixed = literal_level(args[0]);
-  return simple<TimestampT, StringT, TimestampT>([fixed](int64_t& out, std::string_view unit, int64_t micros) {
-    auto level = level_of(fixed, unit);
-    if (level) out = truncate_micros(micros, *level);
-    return level.has_value();
-  });
+  return simple<TimestampT, StringT, TimestampT>(
+      [fixed](int64_t& out, std::string_view unit, int64_t micros) {
+        auto level = level_of(fixed, unit);
+        if (level) out = truncate_micros(micros, *level);
+        return level.has_value();
+      });
 }
 
 // trunc(date, unit): only week, month, quarter and year; other units give NULL.
@@ -353,14 +390,17 @@ Signature bind_dayofmonth(const std::vector<Arg>& args) {
   return date_field("dayofmonth", args, [](int32_t d) { return static_cast<int32_t>(parts_of(d).day); });
 }
 Signature bind_quarter(const std::vector<Arg>& args) {
-  return date_field("quarter", args, [](int32_t d) { return static_cast<int32_t>((parts_of(d).month - 1) / 3 + 1); });
+  return date_field("quarter", args,
+                    [](int32_t d) { return static_cast<int32_t>((parts_of(d).month - 1) / 3 + 1); });
 }
 // dayofweek: 1 = Sunday ... 7 = Saturday.
 Signature bind_dayofweek(const std::vector<Arg>& args) {
-  return date_field("dayofweek", args, [](int32_t d) { return static_cast<int32_t>(floor_mod(d + 4, 7) + 1); });
+  return date_field("dayofweek", args,
+                    [](int32_t d) { return static_cast<int32_t>(floor_mod(d + 4, 7) + 1); });
 }
 Signature bind_dayofyear(const std::vector<Arg>& args) {
-  return date_field("dayofyear", args, [](int32_t d) { return d - days_from_civil(parts_of(d).year, 1, 1) + 1; });
+  return date_field("dayofyear", args,
+                    [](int32_t d) { return d - days_from_civil(parts_of(d).year, 1, 1) + 1; });
 }
 Signature bind_hour(const std::vector<Arg>& args) {
   return time_field("hour", args, [](int64_t in_day) { return in_day / kMicrosPerHour; });
@@ -386,9 +426,8 @@ Signature bind_date_sub(const std::vector<Arg>& args) {
 }
 Signature bind_datediff(const std::vector<Arg>& args) {
   expect_arg_count("datediff", args, 2, 2);
-  return simple<IntT, DateT, DateT>([](int32_t& out, int32_t end, int32_t start) {
-    out = static_cast<int32_t>(int64_t{end} - start);
-  });
+  return simple<IntT, DateT, DateT>(
+      [](int32_t& out, int32_t end, int32_t start) { out = static_cast<int32_t>(int64_t{end} - start); });
 }
 
 }  // namespace runnel::fn

@@ -16,7 +16,8 @@ constexpr int64_t kMaxYear = 290'000;
 
 const char* const kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
                                "July",    "August",   "September", "October", "November", "December"};
-const char* const kWeekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+const char* const kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                 "Friday", "Saturday", "Sunday"};
 
 struct Width {
   int min, max;
@@ -25,9 +26,23 @@ struct Width {
 
 bool is_numeric_letter(char letter, int count) {
   switch (letter) {
-    case 'y': case 'd': case 'D': case 'H': case 'h': case 'k': case 'K': case 'm': case 's': return true;
-    case 'M': case 'L': case 'Q': case 'q': return count <= 2;
-    default: return false;
+    case 'y':
+    case 'd':
+    case 'D':
+    case 'H':
+    case 'h':
+    case 'k':
+    case 'K':
+    case 'm':
+    case 's':
+      return true;
+    case 'M':
+    case 'L':
+    case 'Q':
+    case 'q':
+      return count <= 2;
+    default:
+      return false;
   }
 }
 
@@ -40,15 +55,32 @@ Width numeric_width(char letter, int count) {
 
 int max_count(char letter) {
   switch (letter) {
-    case 'y': return 19;
-    case 'S': return 9;
-    case 'M': case 'L': case 'E': case 'X': case 'x': case 'Z': case 'G': case 'Q': case 'q': return 5;
-    case 'z': return 4;
-    case 'D': return 3;
-    case 'a': return 1;
-    case 'O': return 4;
-    case 'V': return 2;
-    default: return 2;  // d H h k K m s
+    case 'y':
+      return 19;
+    case 'S':
+      return 9;
+    case 'M':
+    case 'L':
+    case 'E':
+    case 'X':
+    case 'x':
+    case 'Z':
+    case 'G':
+    case 'Q':
+    case 'q':
+      return 5;
+    case 'z':
+      return 4;
+    case 'D':
+      return 3;
+    case 'a':
+      return 1;
+    case 'O':
+      return 4;
+    case 'V':
+      return 2;
+    default:
+      return 2;  // d H h k K m s
   }
 }
 
@@ -98,7 +130,8 @@ class Scanner {
   bool word(std::string_view word) {
     if (s_.size() - i_ < word.size()) return false;
     for (size_t k = 0; k < word.size(); ++k)
-      if (std::tolower(static_cast<unsigned char>(s_[i_ + k])) != std::tolower(static_cast<unsigned char>(word[k])))
+      if (std::tolower(static_cast<unsigned char>(s_[i_ + k])) !=
+          std::tolower(static_cast<unsigned char>(word[k])))
         return false;
     i_ += word.size();
     return true;
@@ -146,8 +179,10 @@ bool parse_offset(Scanner& in, char letter, int count, int64_t& seconds) {
   bool colon = in.eat(':');
   if (in.digits_ahead() >= 2) {
     in.number({2, 2}, 0, mm);
-    if ((colon || in.peek() == ':') && in.eat(':') && in.digits_ahead() >= 2) in.number({2, 2}, 0, ss);
-    else if (!colon && in.digits_ahead() >= 2) in.number({2, 2}, 0, ss);
+    if ((colon || in.peek() == ':') && in.eat(':') && in.digits_ahead() >= 2)
+      in.number({2, 2}, 0, ss);
+    else if (!colon && in.digits_ahead() >= 2)
+      in.number({2, 2}, 0, ss);
   } else if (colon) {
     return false;
   }
@@ -172,17 +207,39 @@ bool parse_field(Scanner& in, char letter, int count, int reserved, Parsed& p) {
     int64_t v = 0;
     if (!in.number(numeric_width(letter, count), reserved, v)) return false;
     switch (letter) {
-      case 'y': p.year = count == 2 ? 2000 + v : v; return v <= kMaxYear;
-      case 'M': case 'L': p.month = v; return v >= 1 && v <= 12;
-      case 'd': p.day = v; return v >= 1 && v <= 31;
-      case 'D': p.day_of_year = v; return v >= 1 && v <= 366;
-      case 'H': p.hour = v; return v <= 23;
-      case 'k': p.hour = v % 24; return v >= 1 && v <= 24;
-      case 'h': p.hour_of_ampm = v % 12; return v >= 1 && v <= 12;
-      case 'K': p.hour_of_ampm = v; return v <= 11;
-      case 'm': p.minute = v; return v <= 59;
-      case 's': p.second = v; return v <= 59;
-      default: return v >= 1 && v <= 4;  // quarter: checked, then implied by the month
+      case 'y':
+        p.year = count == 2 ? 2000 + v : v;
+        return v <= kMaxYear;
+      case 'M':
+      case 'L':
+        p.month = v;
+        return v >= 1 && v <= 12;
+      case 'd':
+        p.day = v;
+        return v >= 1 && v <= 31;
+      case 'D':
+        p.day_of_year = v;
+        return v >= 1 && v <= 366;
+      case 'H':
+        p.hour = v;
+        return v <= 23;
+      case 'k':
+        p.hour = v % 24;
+        return v >= 1 && v <= 24;
+      case 'h':
+        p.hour_of_ampm = v % 12;
+        return v >= 1 && v <= 12;
+      case 'K':
+        p.hour_of_ampm = v;
+        return v <= 11;
+      case 'm':
+        p.minute = v;
+        return v <= 59;
+      case 's':
+        p.second = v;
+        return v <= 59;
+      default:
+        return v >= 1 && v <= 4;  // quarter: checked, then implied by the month
     }
   }
   switch (letter) {
@@ -201,16 +258,23 @@ bool parse_field(Scanner& in, char letter, int count, int reserved, Parsed& p) {
       p.micros = v;
       return true;
     }
-    case 'E': return in.name(kWeekdays, 7, count <= 3) >= 0;
+    case 'E':
+      return in.name(kWeekdays, 7, count <= 3) >= 0;
     case 'a':
-      if (in.word("AM")) p.pm = 0;
-      else if (in.word("PM")) p.pm = 1;
-      else return false;
+      if (in.word("AM"))
+        p.pm = 0;
+      else if (in.word("PM"))
+        p.pm = 1;
+      else
+        return false;
       return true;
-    case 'G': return in.word("AD");
+    case 'G':
+      return in.word("AD");
     case 'z':
-    case 'V': return parse_zone_name(in, p.offset_seconds);
-    default: return parse_offset(in, letter, count, p.offset_seconds);  // X x Z O
+    case 'V':
+      return parse_zone_name(in, p.offset_seconds);
+    default:
+      return parse_offset(in, letter, count, p.offset_seconds);  // X x Z O
   }
 }
 
@@ -224,7 +288,8 @@ std::optional<int64_t> resolve(const Parsed& p) {
     day = left;
   }
   if (p.year < -kMaxYear || day > days_in_month(p.year, static_cast<int>(month))) return std::nullopt;
-  int64_t hour = p.hour >= 0 ? p.hour : (p.hour_of_ampm >= 0 ? p.hour_of_ampm + 12 * std::max<int64_t>(p.pm, 0) : 0);
+  int64_t hour =
+      p.hour >= 0 ? p.hour : (p.hour_of_ampm >= 0 ? p.hour_of_ampm + 12 * std::max<int64_t>(p.pm, 0) : 0);
   if (p.hour >= 0 && p.pm >= 0 && (p.hour >= 12) != (p.pm == 1)) return std::nullopt;
   int64_t days = days_from_civil(p.year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t seconds = hour * 3600 + p.minute * 60 + p.second - p.offset_seconds;
@@ -271,31 +336,63 @@ Civil civil_of(int64_t micros) {
 
 void format_offset_utc(char letter, int count, std::string& out) {
   switch (letter) {
-    case 'X': out += 'Z'; break;
-    case 'x': out += count == 1 ? "+00" : (count == 3 || count == 5 ? "+00:00" : "+0000"); break;
-    case 'Z': out += count <= 3 ? "+0000" : (count == 4 ? "GMT" : "Z"); break;
-    case 'O': out += "GMT"; break;
-    case 'z': out += count == 4 ? "Coordinated Universal Time" : "UTC"; break;
-    default: out += "UTC"; break;  // V
+    case 'X':
+      out += 'Z';
+      break;
+    case 'x':
+      out += count == 1 ? "+00" : (count == 3 || count == 5 ? "+00:00" : "+0000");
+      break;
+    case 'Z':
+      out += count <= 3 ? "+0000" : (count == 4 ? "GMT" : "Z");
+      break;
+    case 'O':
+      out += "GMT";
+      break;
+    case 'z':
+      out += count == 4 ? "Coordinated Universal Time" : "UTC";
+      break;
+    default:
+      out += "UTC";
+      break;  // V
   }
 }
 
 void format_field(const Civil& c, char letter, int count, std::string& out) {
   switch (letter) {
-    case 'y': count == 2 ? pad_number(floor_mod(c.year, 100), 2, out) : pad_number(c.year, count, out); break;
+    case 'y':
+      count == 2 ? pad_number(floor_mod(c.year, 100), 2, out) : pad_number(c.year, count, out);
+      break;
     case 'M':
     case 'L':
-      if (count <= 2) pad_number(c.month, count, out);
-      else out += std::string_view(kMonths[c.month - 1]).substr(0, count == 3 ? 3 : (count == 5 ? 1 : 20));
+      if (count <= 2)
+        pad_number(c.month, count, out);
+      else
+        out += std::string_view(kMonths[c.month - 1]).substr(0, count == 3 ? 3 : (count == 5 ? 1 : 20));
       break;
-    case 'd': pad_number(c.day, count, out); break;
-    case 'D': pad_number(c.day_of_year, count, out); break;
-    case 'H': pad_number(c.hour, count, out); break;
-    case 'k': pad_number(c.hour == 0 ? 24 : c.hour, count, out); break;
-    case 'h': pad_number(c.hour % 12 == 0 ? 12 : c.hour % 12, count, out); break;
-    case 'K': pad_number(c.hour % 12, count, out); break;
-    case 'm': pad_number(c.minute, count, out); break;
-    case 's': pad_number(c.second, count, out); break;
+    case 'd':
+      pad_number(c.day, count, out);
+      break;
+    case 'D':
+      pad_number(c.day_of_year, count, out);
+      break;
+    case 'H':
+      pad_number(c.hour, count, out);
+      break;
+    case 'k':
+      pad_number(c.hour == 0 ? 24 : c.hour, count, out);
+      break;
+    case 'h':
+      pad_number(c.hour % 12 == 0 ? 12 : c.hour % 12, count, out);
+      break;
+    case 'K':
+      pad_number(c.hour % 12, count, out);
+      break;
+    case 'm':
+      pad_number(c.minute, count, out);
+      break;
+    case 's':
+      pad_number(c.second, count, out);
+      break;
     case 'S': {
       std::string digits = std::to_string(c.micros);
       digits.insert(0, 6 - digits.size(), '0');
@@ -303,19 +400,28 @@ void format_field(const Civil& c, char letter, int count, std::string& out) {
       out += digits.substr(0, count);
       break;
     }
-    case 'E': out += std::string_view(kWeekdays[c.weekday]).substr(0, count <= 3 ? 3 : (count == 5 ? 1 : 20)); break;
-    case 'a': out += c.hour < 12 ? "AM" : "PM"; break;
-    case 'G': out += count == 4 ? "Anno Domini" : (count == 5 ? "A" : "AD"); break;
+    case 'E':
+      out += std::string_view(kWeekdays[c.weekday]).substr(0, count <= 3 ? 3 : (count == 5 ? 1 : 20));
+      break;
+    case 'a':
+      out += c.hour < 12 ? "AM" : "PM";
+      break;
+    case 'G':
+      out += count == 4 ? "Anno Domini" : (count == 5 ? "A" : "AD");
+      break;
     case 'Q':
     case 'q': {
       int64_t q = (c.month - 1) / 3 + 1;
       static const char* const kLong[] = {"1st quarter", "2nd quarter", "3rd quarter", "4th quarter"};
       static const char* const kShort[] = {"Q1", "Q2", "Q3", "Q4"};
-      if (count <= 2) pad_number(q, count, out);
-      else out += (count == 3 ? kShort : kLong)[q - 1];
+      if (count <= 2)
+        pad_number(q, count, out);
+      else
+        out += (count == 3 ? kShort : kLong)[q - 1];
       break;
     }
-    default: format_offset_utc(letter, count, out);
+    default:
+      format_offset_utc(letter, count, out);
   }
 }
 
@@ -357,7 +463,8 @@ DateTimePattern::DateTimePattern(std::string_view pattern) {
       if (is_week_based_letter(c))
         invalid_pattern(pattern, std::string("week-based pattern letter '") + c +
                                      "' is unsupported since Spark 3.0; use EXTRACT instead");
-      if (!is_supported_letter(c)) invalid_pattern(pattern, std::string("illegal pattern character '") + c + "'");
+      if (!is_supported_letter(c))
+        invalid_pattern(pattern, std::string("illegal pattern character '") + c + "'");
       if (count > max_count(c) || (c == 'V' && count != 2) || (c == 'O' && count != 1 && count != 4))
         invalid_pattern(pattern, std::string("too many pattern letters: ") + c);
       tokens_.push_back({c, count, "", 0});
@@ -370,7 +477,9 @@ DateTimePattern::DateTimePattern(std::string_view pattern) {
   // Adjacent value parsing ("yyyyMMdd"): a variable-width number leaves the
   // digits of the fixed-width numbers right after it.
   for (size_t t = 0; t < tokens_.size(); ++t) {
-    for (size_t u = t + 1; u < tokens_.size() && tokens_[u].letter && is_numeric_letter(tokens_[u].letter, tokens_[u].count); ++u) {
+    for (size_t u = t + 1;
+         u < tokens_.size() && tokens_[u].letter && is_numeric_letter(tokens_[u].letter, tokens_[u].count);
+         ++u) {
       Width w = numeric_width(tokens_[u].letter, tokens_[u].count);
       if (!w.fixed()) break;
       tokens_[t].reserved += w.min;

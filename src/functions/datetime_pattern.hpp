@@ -25,8 +25,8 @@ class DateTimePattern {
 
  private:
   struct Token {
-    char letter;   // 0 for literal text
-    int count;     // repeated letters
+    char letter;  // 0 for literal text
+    int count;    // repeated letters
     std::string literal;
     int reserved;  // digits owed to adjacent fixed-width numeric fields that follow
   };

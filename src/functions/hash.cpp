@@ -59,7 +59,7 @@ int32_t hash_bytes(std::string_view s, int32_t seed) {
 }
 
 inline int32_t hash_double(double d, int32_t seed) {
-  if (d == 0) d = 0;  // -0.0 hashes as 0.0
+  if (d == 0) d = 0;                                         // -0.0 hashes as 0.0
   if (d != d) d = std::numeric_limits<double>::quiet_NaN();  // Java's canonical NaN bits
   int64_t bits;
   std::memcpy(&bits, &d, 8);
@@ -93,14 +93,25 @@ void hash_into(const Column& c, size_t begin, size_t end, int32_t* seeds, bool s
     }
   };
   switch (c.id()) {
-    case TypeId::Null: break;
-    case TypeId::Boolean: fold([&](size_t i, int32_t s) { return hash_int(c.data<uint8_t>()[i] ? 1 : 0, s); }); break;
+    case TypeId::Null:
+      break;
+    case TypeId::Boolean:
+      fold([&](size_t i, int32_t s) { return hash_int(c.data<uint8_t>()[i] ? 1 : 0, s); });
+      break;
     case TypeId::Int:
-    case TypeId::Date: fold([&](size_t i, int32_t s) { return hash_int(c.data<int32_t>()[i], s); }); break;
+    case TypeId::Date:
+      fold([&](size_t i, int32_t s) { return hash_int(c.data<int32_t>()[i], s); });
+      break;
     case TypeId::Long:
-    case TypeId::Timestamp: fold([&](size_t i, int32_t s) { return hash_long(c.data<int64_t>()[i], s); }); break;
-    case TypeId::Float: fold([&](size_t i, int32_t s) { return hash_float(c.data<float>()[i], s); }); break;
-    case TypeId::Double: fold([&](size_t i, int32_t s) { return hash_double(c.data<double>()[i], s); }); break;
+    case TypeId::Timestamp:
+      fold([&](size_t i, int32_t s) { return hash_long(c.data<int64_t>()[i], s); });
+      break;
+    case TypeId::Float:
+      fold([&](size_t i, int32_t s) { return hash_float(c.data<float>()[i], s); });
+      break;
+    case TypeId::Double:
+      fold([&](size_t i, int32_t s) { return hash_double(c.data<double>()[i], s); });
+      break;
     case TypeId::String:
     case TypeId::Binary:
       fold([&](size_t i, int32_t s) { return hash_bytes(c.data<std::string_view>()[i], s); });

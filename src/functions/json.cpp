@@ -48,7 +48,8 @@ std::optional<JsonPath> parse_json_path(std::string_view p) {
       i += end;
     } else if (rest.starts_with("['")) {
       size_t end = rest.find_first_of("'?", 2);
-      if (end == 2 || end == std::string_view::npos || !rest.substr(end).starts_with("']")) return std::nullopt;
+      if (end == 2 || end == std::string_view::npos || !rest.substr(end).starts_with("']"))
+        return std::nullopt;
       path.push_back({PathStep::Key});
       path.push_back({PathStep::Named, 0, std::string(rest.substr(2, end - 2))});
       i += end + 2;
@@ -107,13 +108,27 @@ class JsonWriter {
     text += '"';
     for (char c : s) {
       switch (c) {
-        case '"': text += "\\\""; break;
-        case '\\': text += "\\\\"; break;
-        case '\n': text += "\\n"; break;
-        case '\t': text += "\\t"; break;
-        case '\r': text += "\\r"; break;
-        case '\b': text += "\\b"; break;
-        case '\f': text += "\\f"; break;
+        case '"':
+          text += "\\\"";
+          break;
+        case '\\':
+          text += "\\\\";
+          break;
+        case '\n':
+          text += "\\n";
+          break;
+        case '\t':
+          text += "\\t";
+          break;
+        case '\r':
+          text += "\\r";
+          break;
+        case '\b':
+          text += "\\b";
+          break;
+        case '\f':
+          text += "\\f";
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             text += "\\u00";
@@ -155,12 +170,24 @@ class JsonWriter {
         text += '}';
         break;
       }
-      case element_type::INT64: format_int(e.get_int64().value_unsafe(), text); break;
-      case element_type::UINT64: text += std::to_string(e.get_uint64().value_unsafe()); break;
-      case element_type::DOUBLE: format_double(e.get_double().value_unsafe(), text); break;
-      case element_type::STRING: write_string(e.get_string().value_unsafe()); break;
-      case element_type::BOOL: text += e.get_bool().value_unsafe() ? "true" : "false"; break;
-      case element_type::NULL_VALUE: text += "null"; break;
+      case element_type::INT64:
+        format_int(e.get_int64().value_unsafe(), text);
+        break;
+      case element_type::UINT64:
+        text += std::to_string(e.get_uint64().value_unsafe());
+        break;
+      case element_type::DOUBLE:
+        format_double(e.get_double().value_unsafe(), text);
+        break;
+      case element_type::STRING:
+        write_string(e.get_string().value_unsafe());
+        break;
+      case element_type::BOOL:
+        text += e.get_bool().value_unsafe() ? "true" : "false";
+        break;
+      case element_type::NULL_VALUE:
+        text += "null";
+        break;
     }
   }
   std::vector<int> counts_;
@@ -267,7 +294,8 @@ struct JsonExtractor {
     }
     if (!path->has_value()) return false;
     simdjson::dom::element root;
-    if (parser.parse(json.data() ? json.data() : "", json.size()).get(root) != simdjson::SUCCESS) return false;
+    if (parser.parse(json.data() ? json.data() : "", json.size()).get(root) != simdjson::SUCCESS)
+      return false;
     writer.text.clear();
     if (!evaluate(root, **path, Style::Raw, writer)) return false;
     out.copy(writer.text);

@@ -25,15 +25,42 @@
 
 namespace runnel::fn {
 
-struct BoolT { using Value = bool; static constexpr TypeId id = TypeId::Boolean; };
-struct IntT { using Value = int32_t; static constexpr TypeId id = TypeId::Int; };
-struct LongT { using Value = int64_t; static constexpr TypeId id = TypeId::Long; };
-struct FloatT { using Value = float; static constexpr TypeId id = TypeId::Float; };
-struct DoubleT { using Value = double; static constexpr TypeId id = TypeId::Double; };
-struct StringT { using Value = std::string_view; static constexpr TypeId id = TypeId::String; };
-struct BinaryT { using Value = std::string_view; static constexpr TypeId id = TypeId::Binary; };
-struct TimestampT { using Value = int64_t; static constexpr TypeId id = TypeId::Timestamp; };
-struct DateT { using Value = int32_t; static constexpr TypeId id = TypeId::Date; };
+struct BoolT {
+  using Value = bool;
+  static constexpr TypeId id = TypeId::Boolean;
+};
+struct IntT {
+  using Value = int32_t;
+  static constexpr TypeId id = TypeId::Int;
+};
+struct LongT {
+  using Value = int64_t;
+  static constexpr TypeId id = TypeId::Long;
+};
+struct FloatT {
+  using Value = float;
+  static constexpr TypeId id = TypeId::Float;
+};
+struct DoubleT {
+  using Value = double;
+  static constexpr TypeId id = TypeId::Double;
+};
+struct StringT {
+  using Value = std::string_view;
+  static constexpr TypeId id = TypeId::String;
+};
+struct BinaryT {
+  using Value = std::string_view;
+  static constexpr TypeId id = TypeId::Binary;
+};
+struct TimestampT {
+  using Value = int64_t;
+  static constexpr TypeId id = TypeId::Timestamp;
+};
+struct DateT {
+  using Value = int32_t;
+  static constexpr TypeId id = TypeId::Date;
+};
 
 // The result slot of a string-producing op. The result column keeps the
 // arenas of its string arguments alive, so an op may return a view of an
@@ -61,9 +88,11 @@ class StringOut {
   size_t reserved_ = 0;
 };
 
-template <class T> constexpr bool is_string_tag = std::is_same_v<T, StringT> || std::is_same_v<T, BinaryT>;
+template <class T>
+constexpr bool is_string_tag = std::is_same_v<T, StringT> || std::is_same_v<T, BinaryT>;
 
-template <class T> typename T::Value read_value(const Column& c, size_t i) {
+template <class T>
+typename T::Value read_value(const Column& c, size_t i) {
   if constexpr (std::is_same_v<T, BoolT>) {
     return c.data<uint8_t>()[i] != 0;
   } else {
@@ -71,7 +100,8 @@ template <class T> typename T::Value read_value(const Column& c, size_t i) {
   }
 }
 
-template <class T> void write_value(Column& c, size_t i, typename T::Value v) {
+template <class T>
+void write_value(Column& c, size_t i, typename T::Value v) {
   if constexpr (std::is_same_v<T, BoolT>) {
     c.data<uint8_t>()[i] = v ? 1 : 0;
   } else {
@@ -87,9 +117,11 @@ void share_string_arenas(Column& out, const std::vector<ColumnRef>& args);
 namespace detail {
 
 // The value an op writes: StringOut for strings, the plain value otherwise.
-template <class Out> using Slot = std::conditional_t<is_string_tag<Out>, StringOut, typename Out::Value>;
+template <class Out>
+using Slot = std::conditional_t<is_string_tag<Out>, StringOut, typename Out::Value>;
 
-template <class Out> Slot<Out> make_slot([[maybe_unused]] Arena* arena) {
+template <class Out>
+Slot<Out> make_slot([[maybe_unused]] Arena* arena) {
   if constexpr (is_string_tag<Out>) {
     return StringOut(*arena);
   } else {
@@ -97,7 +129,8 @@ template <class Out> Slot<Out> make_slot([[maybe_unused]] Arena* arena) {
   }
 }
 
-template <class Out> void store(Column& out, size_t i, const Slot<Out>& slot) {
+template <class Out>
+void store(Column& out, size_t i, const Slot<Out>& slot) {
   if constexpr (is_string_tag<Out>) {
     out.data<std::string_view>()[i] = slot.value;
   } else {
@@ -106,7 +139,8 @@ template <class Out> void store(Column& out, size_t i, const Slot<Out>& slot) {
 }
 
 template <class Out, class... In, class Op, size_t... I>
-void run_rows(Column& out, const std::vector<ColumnRef>& args, size_t rows, Op& op, std::index_sequence<I...>) {
+void run_rows(Column& out, const std::vector<ColumnRef>& args, size_t rows, Op& op,
+              std::index_sequence<I...>) {
   const bool check_nulls = !out.all_valid();
   Arena* arena = is_string_tag<Out> ? &out.arena() : nullptr;
   for (size_t i = 0; i < rows; ++i) {
@@ -146,17 +180,23 @@ Signature simple(Op op) {
 }
 
 // Calls f(Tag{}) with the tag of a numeric type id (Int, Long, Float, Double).
-template <class F> auto with_numeric_tag(TypeId id, F&& f) {
+template <class F>
+auto with_numeric_tag(TypeId id, F&& f) {
   switch (id) {
-    case TypeId::Int: return f(IntT{});
-    case TypeId::Long: return f(LongT{});
-    case TypeId::Float: return f(FloatT{});
-    default: return f(DoubleT{});
+    case TypeId::Int:
+      return f(IntT{});
+    case TypeId::Long:
+      return f(LongT{});
+    case TypeId::Float:
+      return f(FloatT{});
+    default:
+      return f(DoubleT{});
   }
 }
 
 // Spark's ordering: NaN above every number, -0.0 equal to 0.0, strings by bytes.
-template <class T> int compare_values(T a, T b) {
+template <class T>
+int compare_values(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
     if (a == b) return 0;
     if (std::isnan(a)) return std::isnan(b) ? 0 : 1;
@@ -166,19 +206,31 @@ template <class T> int compare_values(T a, T b) {
 }
 
 // Calls f(Tag{}) for a type with a total order, or throws BindError.
-template <class F> auto with_ordered_tag(std::string_view name, const DataType& t, F&& f) {
+template <class F>
+auto with_ordered_tag(std::string_view name, const DataType& t, F&& f) {
   switch (t.id) {
-    case TypeId::Boolean: return f(BoolT{});
-    case TypeId::Int: return f(IntT{});
-    case TypeId::Long: return f(LongT{});
-    case TypeId::Float: return f(FloatT{});
-    case TypeId::Double: return f(DoubleT{});
-    case TypeId::String: return f(StringT{});
-    case TypeId::Binary: return f(BinaryT{});
-    case TypeId::Timestamp: return f(TimestampT{});
-    case TypeId::Date: return f(DateT{});
-    case TypeId::Null: return f(BoolT{});  // every row is null; any comparator will do
-    default: throw BindError(std::string(name) + " does not support type " + t.to_string());
+    case TypeId::Boolean:
+      return f(BoolT{});
+    case TypeId::Int:
+      return f(IntT{});
+    case TypeId::Long:
+      return f(LongT{});
+    case TypeId::Float:
+      return f(FloatT{});
+    case TypeId::Double:
+      return f(DoubleT{});
+    case TypeId::String:
+      return f(StringT{});
+    case TypeId::Binary:
+      return f(BinaryT{});
+    case TypeId::Timestamp:
+      return f(TimestampT{});
+    case TypeId::Date:
+      return f(DateT{});
+    case TypeId::Null:
+      return f(BoolT{});  // every row is null; any comparator will do
+    default:
+      throw BindError(std::string(name) + " does not support type " + t.to_string());
   }
 }
 

@@ -34,7 +34,8 @@ int64_t java_double_to_long(double d) {
 double round_half_up(double x, int scale) {
   if (!std::isfinite(x) || x == 0) return x;
   // Fast path: away from a tie, the binary product rounds like the decimal.
-  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
   if (scale >= 0 && scale <= 15) {
     double scaled = std::fabs(x) * kPow10[scale];
     double whole = std::floor(scaled);
@@ -67,7 +68,8 @@ double round_half_up(double x, int scale) {
 }
 
 // HALF_UP rounding of an integer to 10^-scale (scale < 0), wrapping like Java's toLong.
-template <class T> T round_integer(T x, int scale) {
+template <class T>
+T round_integer(T x, int scale) {
   if (scale >= 0) return x;
   if (scale < -18) return 0;
   __int128 unit = 1;
@@ -80,7 +82,8 @@ template <class T> T round_integer(T x, int scale) {
   return static_cast<T>(rounded);
 }
 
-template <class Tag> Signature round_signature(int scale) {
+template <class Tag>
+Signature round_signature(int scale) {
   using T = typename Tag::Value;
   return simple<Tag, Tag>([scale](T& out, T x) {
     if constexpr (std::is_integral_v<T>) {
@@ -92,7 +95,8 @@ template <class Tag> Signature round_signature(int scale) {
 }
 
 // floor/ceil: bigint in, bigint out; double in, bigint out.
-Signature bind_rounding_to_long(std::string_view name, const std::vector<Arg>& args, double (*round)(double)) {
+Signature bind_rounding_to_long(std::string_view name, const std::vector<Arg>& args,
+                                double (*round)(double)) {
   expect_arg_count(name, args, 1, 1);
   DataType t = numeric_or_double(name, args[0].type);
   if (t.is_integral()) return simple<LongT, LongT>([](int64_t& out, int64_t x) { out = x; });
@@ -117,7 +121,8 @@ Signature bind_logarithm(std::string_view name, const std::vector<Arg>& args, do
 }
 
 // Java's % (sign of the dividend), with x % -1 = 0 for the minimum integer.
-template <class T> T java_remainder(T a, T b) {
+template <class T>
+T java_remainder(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
     return b == -1 ? 0 : a % b;
   } else {
@@ -126,7 +131,8 @@ template <class T> T java_remainder(T a, T b) {
 }
 
 // Java's + : integers wrap on overflow.
-template <class T> T java_add(T a, T b) {
+template <class T>
+T java_add(T a, T b) {
   if constexpr (std::is_integral_v<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
@@ -179,13 +185,16 @@ Signature bind_round(const std::vector<Arg>& args) {
     bool null_scale = args[1].literal && args[1].literal->is_null;
     if (!literal && !null_scale) throw BindError("round expects an integer literal as its scale");
     if (null_scale) {  // round(x, NULL) is NULL
-      Kernel nulls = [t](const std::vector<ColumnRef>&, size_t rows, const expr::EvalContext&) { return Column::nulls(t, rows); };
+      Kernel nulls = [t](const std::vector<ColumnRef>&, size_t rows, const expr::EvalContext&) {
+        return Column::nulls(t, rows);
+      };
       return Signature{{t, DataType::of(TypeId::Int)}, t, std::move(nulls)};
     }
     scale = *literal;
   }
   if (scale < -400 || scale > 400) throw BindError("round scale out of range: " + std::to_string(scale));
-  Signature sig = with_numeric_tag(t.id, [scale](auto tag) { return round_signature<decltype(tag)>(int(scale)); });
+  Signature sig =
+      with_numeric_tag(t.id, [scale](auto tag) { return round_signature<decltype(tag)>(int(scale)); });
   if (args.size() == 2) {  // the scale column (a broadcast literal) is not read
     sig.args.push_back(DataType::of(TypeId::Int));
     Kernel unary = std::move(sig.kernel);
@@ -196,7 +205,9 @@ Signature bind_round(const std::vector<Arg>& args) {
   return sig;
 }
 
-Signature bind_floor(const std::vector<Arg>& args) { return bind_rounding_to_long("floor", args, std::floor); }
+Signature bind_floor(const std::vector<Arg>& args) {
+  return bind_rounding_to_long("floor", args, std::floor);
+}
 Signature bind_ceil(const std::vector<Arg>& args) { return bind_rounding_to_long("ceil", args, std::ceil); }
 Signature bind_sqrt(const std::vector<Arg>& args) { return bind_double_unary("sqrt", args, std::sqrt); }
 Signature bind_exp(const std::vector<Arg>& args) { return bind_double_unary("exp", args, std::exp); }

@@ -23,7 +23,8 @@ std::shared_ptr<const RE2> compile(std::string_view pattern) {
 // literal, else compiled per distinct row value (usually one per batch).
 class PatternCache {
  public:
-  explicit PatternCache(std::shared_ptr<const RE2> fixed) : current_(std::move(fixed)), fixed_(current_ != nullptr) {}
+  explicit PatternCache(std::shared_ptr<const RE2> fixed)
+      : current_(std::move(fixed)), fixed_(current_ != nullptr) {}
   // nullptr when the pattern does not compile.
   const RE2* get(std::string_view pattern) {
     if (!fixed_ && (!current_ || pattern != text_)) {
@@ -45,16 +46,15 @@ std::shared_ptr<const RE2> literal_pattern(std::string_view name, const Arg& arg
   const std::string* text = literal_string(arg);
   if (!text) return nullptr;
   auto re = compile(*text);
-  if (!re->ok()) throw BindError(std::string(name) + ": invalid regular expression '" + *text + "': " + re->error());
+  if (!re->ok())
+    throw BindError(std::string(name) + ": invalid regular expression '" + *text + "': " + re->error());
   return re;
 }
 
 // RE2 reports positions as pointers; an empty view may have none.
 std::string_view addressable(std::string_view s) { return s.data() ? s : std::string_view("", 0); }
 
-size_t char_length_at(std::string_view s, size_t i) {
-  return i < s.size() ? utf8_offset(s.substr(i), 1) : 1;
-}
+size_t char_length_at(std::string_view s, size_t i) { return i < s.size() ? utf8_offset(s.substr(i), 1) : 1; }
 
 // Finds the next match at or after `from`, as Matcher.find. `groups` has
 // room for `n` submatches (n >= 1).
@@ -136,7 +136,8 @@ std::optional<Replacement> parse_replacement(std::string_view rep, const RE2& re
       if (i + 1 == rep.size() || rep[i + 1] < '0' || rep[i + 1] > '9') return std::nullopt;
       int group = rep[++i] - '0';
       // Java takes further digits while the number stays a valid group.
-      while (i + 1 < rep.size() && rep[i + 1] >= '0' && rep[i + 1] <= '9' && group * 10 + (rep[i + 1] - '0') <= groups)
+      while (i + 1 < rep.size() && rep[i + 1] >= '0' && rep[i + 1] <= '9' &&
+             group * 10 + (rep[i + 1] - '0') <= groups)
         group = group * 10 + (rep[++i] - '0');
       if (group > groups) return std::nullopt;
       r.pieces.push_back({"", group});
@@ -209,11 +210,14 @@ Signature bind_split(const std::vector<Arg>& args) {
 Signature bind_regexp_extract(const std::vector<Arg>& args) {
   expect_arg_count("regexp_extract", args, 2, 3);
   auto fixed = literal_pattern("regexp_extract", args[1]);
-  std::optional<int64_t> literal_index = args.size() == 3 ? literal_integer(args[2]) : std::optional<int64_t>(1);
+  std::optional<int64_t> literal_index =
+      args.size() == 3 ? literal_integer(args[2]) : std::optional<int64_t>(1);
   if (fixed && literal_index && (*literal_index < 0 || *literal_index > fixed->NumberOfCapturingGroups()))
-    throw BindError("regexp_extract: regex group count is " + std::to_string(fixed->NumberOfCapturingGroups()) +
-                    ", but the specified group index is " + std::to_string(*literal_index));
-  auto extract = [](PatternCache& cache, StringOut& out, std::string_view s, std::string_view pattern, int32_t idx) {
+    throw BindError("regexp_extract: regex group count is " +
+                    std::to_string(fixed->NumberOfCapturingGroups()) + ", but the specified group index is " +
+                    std::to_string(*literal_index));
+  auto extract = [](PatternCache& cache, StringOut& out, std::string_view s, std::string_view pattern,
+                    int32_t idx) {
     const RE2* re = cache.get(pattern);
     if (!re || idx < 0 || idx > re->NumberOfCapturingGroups()) return false;
     std::vector<re2::StringPiece> groups(idx + 1);
@@ -237,7 +241,9 @@ Signature bind_regexp_extract(const std::vector<Arg>& args) {
       };
       return map_rows<StringT, StringT, StringT, IntT>(DataType::of(TypeId::String), cols, rows, op);
     }
-    auto op = [&](StringOut& out, std::string_view s, std::string_view p) { return extract(cache, out, s, p, 1); };
+    auto op = [&](StringOut& out, std::string_view s, std::string_view p) {
+      return extract(cache, out, s, p, 1);
+    };
     return map_rows<StringT, StringT, StringT>(DataType::of(TypeId::String), cols, rows, op);
   };
   wanted.resize(args.size());
@@ -250,12 +256,14 @@ Signature bind_regexp_replace(const std::vector<Arg>& args) {
   expect_arg_count("regexp_replace", args, 3, 4);
   auto fixed = literal_pattern("regexp_replace", args[1]);
   if (fixed && literal_string(args[2]) && !parse_replacement(*literal_string(args[2]), *fixed))
-    throw BindError("regexp_replace: illegal group reference in replacement '" + *literal_string(args[2]) + "'");
+    throw BindError("regexp_replace: illegal group reference in replacement '" + *literal_string(args[2]) +
+                    "'");
   DataType string = DataType::of(TypeId::String);
   std::vector<DataType> wanted{string, string, string, DataType::of(TypeId::Int)};
   wanted.resize(args.size());
   const bool has_position = args.size() == 4;
-  Kernel kernel = [fixed, has_position](const std::vector<ColumnRef>& cols, size_t rows, const expr::EvalContext&) {
+  Kernel kernel = [fixed, has_position](const std::vector<ColumnRef>& cols, size_t rows,
+                                        const expr::EvalContext&) {
     PatternCache cache(fixed);
     std::string parsed_for;
     std::optional<Replacement> rep;
@@ -281,7 +289,8 @@ Signature bind_regexp_replace(const std::vector<Arg>& args) {
       out.copy(buffer);
       return true;
     };
-    if (has_position) return map_rows<StringT, StringT, StringT, StringT, IntT>(DataType::of(TypeId::String), cols, rows, op);
+    if (has_position)
+      return map_rows<StringT, StringT, StringT, StringT, IntT>(DataType::of(TypeId::String), cols, rows, op);
     auto from_start = [&](StringOut& out, std::string_view s, std::string_view p, std::string_view r) {
       return op(out, s, p, r, 1);
     };

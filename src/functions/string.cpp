@@ -1,12 +1,13 @@
 // String functions, on UTF-8 characters as Spark's UTF8String does:
 // positions and lengths count characters, trim removes ASCII spaces only,
 // lower/upper map Unicode letters.
+#include <locale.h>
+
 #include <algorithm>
 #include <cctype>
 #include <clocale>
 #include <cstring>
 #include <cwctype>
-#include <locale.h>
 
 #include "functions/kernel.hpp"
 
@@ -79,7 +80,8 @@ bool is_letter_at(std::string_view s, size_t i) {
 // Java's String.toUpperCase/toLowerCase (which Spark calls for non-ASCII
 // text) apply a few mappings that are not one character to one character.
 // Returns the replacement's length, or 0 when `cp` maps one-to-one.
-size_t full_case_mapping(bool upper, char32_t cp, std::string_view s, size_t next, bool after_letter, char* dst) {
+size_t full_case_mapping(bool upper, char32_t cp, std::string_view s, size_t next, bool after_letter,
+                         char* dst) {
   if (upper && cp == U'\u00DF') {  // ß -> SS
     dst[0] = dst[1] = 'S';
     return 2;
@@ -93,7 +95,8 @@ size_t full_case_mapping(bool upper, char32_t cp, std::string_view s, size_t nex
   return 0;
 }
 
-template <bool kUpper> char ascii_case(char c) {
+template <bool kUpper>
+char ascii_case(char c) {
   if (kUpper) return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
 }
@@ -104,7 +107,8 @@ bool is_ascii(std::string_view s) {
   return any < 0x80;
 }
 
-template <bool kUpper> void change_case(StringOut& out, std::string_view s) {
+template <bool kUpper>
+void change_case(StringOut& out, std::string_view s) {
   if (is_ascii(s)) {  // the common case: a tight loop the compiler vectorizes
     char* dst = out.reserve(s.size());
     for (size_t i = 0; i < s.size(); ++i) dst[i] = ascii_case<kUpper>(s[i]);
@@ -185,15 +189,20 @@ std::string_view trim_spaces(std::string_view s, TrimSide side) {
 
 // trim(str), and Spark's two-argument call form trim(trimStr, str) (what
 // TRIM(BOTH trimStr FROM str) means); btrim takes (str, trimStr).
-Signature bind_trim_side(std::string_view name, const std::vector<Arg>& args, TrimSide side, bool source_first) {
+Signature bind_trim_side(std::string_view name, const std::vector<Arg>& args, TrimSide side,
+                         bool source_first) {
   expect_arg_count(name, args, 1, 2);
   if (args.size() == 1)
-    return simple<StringT, StringT>([side](StringOut& out, std::string_view s) { out.view(trim_spaces(s, side)); });
+    return simple<StringT, StringT>(
+        [side](StringOut& out, std::string_view s) { out.view(trim_spaces(s, side)); });
   if (source_first)
     return simple<StringT, StringT, StringT>(
-        [side](StringOut& out, std::string_view s, std::string_view set) { out.view(trim_chars(s, set, side)); });
-  return simple<StringT, StringT, StringT>(
-      [side](StringOut& out, std::string_view set, std::string_view s) { out.view(trim_chars(s, set, side)); });
+        [side](StringOut& out, std::string_view s, std::string_view set) {
+          out.view(trim_chars(s, set, side));
+        });
+  return simple<StringT, StringT, StringT>([side](StringOut& out, std::string_view set, std::string_view s) {
+    out.view(trim_chars(s, set, side));
+  });
 }
 
 // Spark's UTF8String.substringSQL: 1-based, 0 acts as 1, negative counts from the end.
@@ -241,16 +250,21 @@ Signature bind_pad(std::string_view name, const std::vector<Arg>& args, bool lef
     return simple<StringT, StringT, IntT>(
         [left](StringOut& out, std::string_view s, int32_t len) { pad(out, s, len, " ", left); });
   return simple<StringT, StringT, IntT, StringT>(
-      [left](StringOut& out, std::string_view s, int32_t len, std::string_view fill) { pad(out, s, len, fill, left); });
+      [left](StringOut& out, std::string_view s, int32_t len, std::string_view fill) {
+        pad(out, s, len, fill, left);
+      });
 }
 
-template <class Predicate> Signature string_predicate(std::string_view name, const std::vector<Arg>& args, Predicate p) {
+template <class Predicate>
+Signature string_predicate(std::string_view name, const std::vector<Arg>& args, Predicate p) {
   expect_arg_count(name, args, 2, 2);
-  return simple<BoolT, StringT, StringT>([p](bool& out, std::string_view a, std::string_view b) { out = p(a, b); });
+  return simple<BoolT, StringT, StringT>(
+      [p](bool& out, std::string_view a, std::string_view b) { out = p(a, b); });
 }
 
 // concat_ws's pieces of one row: strings, and the non-null elements of arrays.
-template <class F> void for_each_piece(const std::vector<ColumnRef>& cols, size_t i, F&& f) {
+template <class F>
+void for_each_piece(const std::vector<ColumnRef>& cols, size_t i, F&& f) {
   for (size_t k = 1; k < cols.size(); ++k) {
     const Column& c = *cols[k];
     if (c.is_null(i)) continue;
@@ -276,17 +290,27 @@ Signature bind_upper(const std::vector<Arg>& args) {
   return simple<StringT, StringT>(change_case<true>);
 }
 
-Signature bind_trim(const std::vector<Arg>& args) { return bind_trim_side("trim", args, TrimSide::Both, false); }
-Signature bind_ltrim(const std::vector<Arg>& args) { return bind_trim_side("ltrim", args, TrimSide::Left, false); }
-Signature bind_rtrim(const std::vector<Arg>& args) { return bind_trim_side("rtrim", args, TrimSide::Right, false); }
-Signature bind_btrim(const std::vector<Arg>& args) { return bind_trim_side("btrim", args, TrimSide::Both, true); }
+Signature bind_trim(const std::vector<Arg>& args) {
+  return bind_trim_side("trim", args, TrimSide::Both, false);
+}
+Signature bind_ltrim(const std::vector<Arg>& args) {
+  return bind_trim_side("ltrim", args, TrimSide::Left, false);
+}
+Signature bind_rtrim(const std::vector<Arg>& args) {
+  return bind_trim_side("rtrim", args, TrimSide::Right, false);
+}
+Signature bind_btrim(const std::vector<Arg>& args) {
+  return bind_trim_side("btrim", args, TrimSide::Both, true);
+}
 
 // length: characters of a string, bytes of a binary.
 Signature bind_length(const std::vector<Arg>& args) {
   expect_arg_count("length", args, 1, 1);
   if (args[0].type.id == TypeId::Binary)
-    return simple<IntT, BinaryT>([](int32_t& out, std::string_view s) { out = static_cast<int32_t>(s.size()); });
-  return simple<IntT, StringT>([](int32_t& out, std::string_view s) { out = static_cast<int32_t>(utf8_length(s)); });
+    return simple<IntT, BinaryT>(
+        [](int32_t& out, std::string_view s) { out = static_cast<int32_t>(s.size()); });
+  return simple<IntT, StringT>(
+      [](int32_t& out, std::string_view s) { out = static_cast<int32_t>(utf8_length(s)); });
 }
 
 Signature bind_substring(const std::vector<Arg>& args) {
@@ -321,7 +345,8 @@ Signature concat_arrays(const std::vector<Arg>& args) {
         continue;
       }
       for (const ColumnRef& c : cols)
-        for (uint32_t e = c->offsets()[i]; e < c->offsets()[i + 1]; ++e) elements.append_from(*c->children()[0], e);
+        for (uint32_t e = c->offsets()[i]; e < c->offsets()[i + 1]; ++e)
+          elements.append_from(*c->children()[0], e);
       out->end_array();
     }
     return out;
@@ -408,7 +433,9 @@ Signature bind_replace(const std::vector<Arg>& args) {
   };
   if (args.size() == 2)
     return simple<StringT, StringT, StringT>(
-        [replace](StringOut& out, std::string_view s, std::string_view search) { replace(out, s, search, {}); });
+        [replace](StringOut& out, std::string_view s, std::string_view search) {
+          replace(out, s, search, {});
+        });
   return simple<StringT, StringT, StringT, StringT>(replace);
 }
 
@@ -425,14 +452,17 @@ Signature bind_instr(const std::vector<Arg>& args) {
 }
 
 Signature bind_startswith(const std::vector<Arg>& args) {
-  return string_predicate("startswith", args, [](std::string_view a, std::string_view b) { return a.starts_with(b); });
+  return string_predicate("startswith", args,
+                          [](std::string_view a, std::string_view b) { return a.starts_with(b); });
 }
 Signature bind_endswith(const std::vector<Arg>& args) {
-  return string_predicate("endswith", args, [](std::string_view a, std::string_view b) { return a.ends_with(b); });
+  return string_predicate("endswith", args,
+                          [](std::string_view a, std::string_view b) { return a.ends_with(b); });
 }
 Signature bind_contains(const std::vector<Arg>& args) {
-  return string_predicate("contains", args,
-                          [](std::string_view a, std::string_view b) { return a.find(b) != std::string_view::npos; });
+  return string_predicate("contains", args, [](std::string_view a, std::string_view b) {
+    return a.find(b) != std::string_view::npos;
+  });
 }
 
 }  // namespace runnel::fn

@@ -38,7 +38,8 @@ TEST_CASE("to_timestamp without a pattern casts") {
 
 TEST_CASE("to_timestamp with a Spark pattern") {
   CHECK(to_ts("2016-12-31", "yyyy-MM-dd") == ts("2016-12-31"));
-  CHECK(to_ts("2024-01-02T10:11:12.345+02:00", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX") == ts("2024-01-02 08:11:12.345"));
+  CHECK(to_ts("2024-01-02T10:11:12.345+02:00", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX") ==
+        ts("2024-01-02 08:11:12.345"));
   CHECK(to_ts("2024-01-02T10:11:12.345Z", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX") == ts("2024-01-02 10:11:12.345"));
   CHECK(to_ts("2024-01-02 10:11:12 -0130", "yyyy-MM-dd HH:mm:ss Z") == ts("2024-01-02 11:41:12"));
   CHECK(to_ts("12/31/2016 11:59:59 PM", "MM/dd/yyyy hh:mm:ss a") == ts("2016-12-31 23:59:59"));
@@ -48,7 +49,8 @@ TEST_CASE("to_timestamp with a Spark pattern") {
   CHECK(to_ts("02 jan 2024", "dd MMM yyyy") == ts("2024-01-02"));
   CHECK(to_ts("February 3, 2024", "MMMM d, yyyy") == ts("2024-02-03"));
   CHECK(to_ts("2024-01-02 10:11:12.1", "yyyy-MM-dd HH:mm:ss.SSS") == ts("2024-01-02 10:11:12.1"));
-  CHECK(to_ts("2024-01-02 10:11:12.123456", "yyyy-MM-dd HH:mm:ss.SSSSSS") == ts("2024-01-02 10:11:12.123456"));
+  CHECK(to_ts("2024-01-02 10:11:12.123456", "yyyy-MM-dd HH:mm:ss.SSSSSS") ==
+        ts("2024-01-02 10:11:12.123456"));
   CHECK(to_ts("1969-12-31 23:59:59.5", "yyyy-MM-dd HH:mm:ss.S") == -500000);
   CHECK(to_ts("24-03-01", "yy-MM-dd") == ts("2024-03-01"));
   CHECK(to_ts("2024 060", "yyyy DDD") == ts("2024-02-29"));
@@ -68,11 +70,14 @@ TEST_CASE("to_timestamp gives NULL for text that does not match") {
 
 TEST_CASE("invalid patterns are bind errors") {
   auto s = strings({"x"});
-  CHECK(bind_error("to_timestamp", {s, lit("YYYY-MM-dd", 1)}).find("week-based pattern letter 'Y'") != std::string::npos);
-  CHECK(bind_error("to_timestamp", {s, lit("yyyy-MM-dd bb", 1)}).find("illegal pattern character 'b'") != std::string::npos);
-  CHECK(bind_error("date_format", {column<TimestampT>({0}), lit("MMMMMM", 1)}).find("too many pattern letters: M") !=
+  CHECK(bind_error("to_timestamp", {s, lit("YYYY-MM-dd", 1)}).find("week-based pattern letter 'Y'") !=
         std::string::npos);
-  CHECK(bind_error("date_format", {column<TimestampT>({0}), lit("'abc", 1)}).find("unterminated quote") != std::string::npos);
+  CHECK(bind_error("to_timestamp", {s, lit("yyyy-MM-dd bb", 1)}).find("illegal pattern character 'b'") !=
+        std::string::npos);
+  CHECK(bind_error("date_format", {column<TimestampT>({0}), lit("MMMMMM", 1)})
+            .find("too many pattern letters: M") != std::string::npos);
+  CHECK(bind_error("date_format", {column<TimestampT>({0}), lit("'abc", 1)}).find("unterminated quote") !=
+        std::string::npos);
   // A computed invalid pattern gives NULL for its rows.
   auto out = call("to_timestamp", {strings({"2024", "2024"}), strings({"yyyy", "YYYY"})});
   CHECK(column_is<TimestampT>(out, {ts("2024-01-01"), std::nullopt}));
@@ -80,8 +85,10 @@ TEST_CASE("invalid patterns are bind errors") {
 
 TEST_CASE("to_date") {
   auto in = strings({"2024-01-02", "2024-01-02 23:59:59", "junk", std::nullopt});
-  CHECK(column_is<DateT>(call("to_date", {in}), {date("2024-01-02"), date("2024-01-02"), std::nullopt, std::nullopt}));
-  CHECK(column_is<DateT>(call("to_date", {strings({"02/01/2024"}), lit("dd/MM/yyyy", 1)}), {date("2024-01-02")}));
+  CHECK(column_is<DateT>(call("to_date", {in}),
+                         {date("2024-01-02"), date("2024-01-02"), std::nullopt, std::nullopt}));
+  CHECK(column_is<DateT>(call("to_date", {strings({"02/01/2024"}), lit("dd/MM/yyyy", 1)}),
+                         {date("2024-01-02")}));
   CHECK(column_is<DateT>(call("to_date", {strings({"1969-12-31 23:00"}), lit("yyyy-MM-dd HH:mm", 1)}), {-1}));
 }
 
@@ -91,7 +98,8 @@ TEST_CASE("epoch conversions floor before 1970") {
   CHECK(column_is<TimestampT>(call("timestamp_seconds", {column<DoubleT>({1230219000.123, NAN})}),
                               {ts("2008-12-25 15:30:00.123"), std::nullopt}));
   CHECK(column_is<TimestampT>(call("timestamp_seconds", {column<LongT>({INT64_MAX / 10})}), {std::nullopt}));
-  CHECK(column_is<TimestampT>(call("timestamp_millis", {column<LongT>({1230219000123})}), {ts("2008-12-25 15:30:00.123")}));
+  CHECK(column_is<TimestampT>(call("timestamp_millis", {column<LongT>({1230219000123})}),
+                              {ts("2008-12-25 15:30:00.123")}));
   CHECK(column_is<TimestampT>(call("timestamp_micros", {column<LongT>({-1})}), {-1}));
   auto before = column<TimestampT>({ts("1969-12-31 23:59:59.5"), ts("2008-12-25 15:30:00.123456")});
   CHECK(column_is<LongT>(call("unix_seconds", {before}), {-1, 1230219000}));
@@ -107,8 +115,10 @@ TEST_CASE("from_unixtime and unix_timestamp") {
   CHECK(texts_are(call("from_unixtime", {column<LongT>({0}), lit("yyyy/MM/dd", 1)}), {"1970/01/01"}));
   expr::EvalContext ctx{1'700'000'000'123'456};
   CHECK(column_is<LongT>(call("unix_timestamp", {}, 2, ctx), {1700000000, 1700000000}));
-  CHECK(column_is<LongT>(call("unix_timestamp", {strings({"2016-04-08", "x"}), lit("yyyy-MM-dd", 2)}), {1460073600, std::nullopt}));
-  CHECK(column_is<LongT>(call("unix_timestamp", {strings({"2016-04-08 00:00:01", "2016-04-08"})}), {1460073601, std::nullopt}));
+  CHECK(column_is<LongT>(call("unix_timestamp", {strings({"2016-04-08", "x"}), lit("yyyy-MM-dd", 2)}),
+                         {1460073600, std::nullopt}));
+  CHECK(column_is<LongT>(call("unix_timestamp", {strings({"2016-04-08 00:00:01", "2016-04-08"})}),
+                         {1460073601, std::nullopt}));
   CHECK(column_is<LongT>(call("unix_timestamp", {column<TimestampT>({-1})}), {-1}));
 }
 
@@ -134,10 +144,12 @@ TEST_CASE("date_trunc") {
   CHECK(trunc("year", "1969-12-31 23:59:59.5") == ts("1969-01-01"));
   CHECK(trunc("week", "1970-01-01 00:00:00") == ts("1969-12-29"));
   // A unit computed per row.
-  auto out = call("date_trunc", {strings({"year", "bogus"}), column<TimestampT>({ts("2015-03-05"), ts("2015-03-05")})});
+  auto out = call("date_trunc",
+                  {strings({"year", "bogus"}), column<TimestampT>({ts("2015-03-05"), ts("2015-03-05")})});
   CHECK(column_is<TimestampT>(out, {ts("2015-01-01"), std::nullopt}));
-  CHECK(column_is<DateT>(call("trunc", {column<DateT>({date("2019-08-04"), date("2019-08-04")}), strings({"quarter", "day"})}),
-                         {date("2019-07-01"), std::nullopt}));
+  CHECK(column_is<DateT>(
+      call("trunc", {column<DateT>({date("2019-08-04"), date("2019-08-04")}), strings({"quarter", "day"})}),
+      {date("2019-07-01"), std::nullopt}));
 }
 
 TEST_CASE("date_format") {
@@ -157,10 +169,12 @@ TEST_CASE("date_format") {
 
 TEST_CASE("current_timestamp is the batch's time on every row") {
   expr::EvalContext ctx{ts("2024-05-06 07:08:09.5")};
-  CHECK(column_is<TimestampT>(call("current_timestamp", {}, 3, ctx), {ctx.batch_timestamp_us, ctx.batch_timestamp_us, ctx.batch_timestamp_us}));
+  CHECK(column_is<TimestampT>(call("current_timestamp", {}, 3, ctx),
+                              {ctx.batch_timestamp_us, ctx.batch_timestamp_us, ctx.batch_timestamp_us}));
   CHECK(column_is<TimestampT>(call("now", {}, 1, ctx), {ctx.batch_timestamp_us}));
   CHECK(column_is<DateT>(call("current_date", {}, 1, ctx), {date("2024-05-06")}));
-  CHECK(bind_error("current_timestamp", {column<IntT>({1})}) == "current_timestamp expects 0 arguments, got 1");
+  CHECK(bind_error("current_timestamp", {column<IntT>({1})}) ==
+        "current_timestamp expects 0 arguments, got 1");
 }
 
 TEST_CASE("date and time fields") {
@@ -179,5 +193,6 @@ TEST_CASE("date and time fields") {
   CHECK(bind("year", {column<TimestampT>({0})}).args[0] == DataType::of(TypeId::Date));
   CHECK(column_is<DateT>(call("date_add", {column<DateT>({0}), column<IntT>({-1})}), {-1}));
   CHECK(column_is<DateT>(call("date_sub", {column<DateT>({0}), column<IntT>({1})}), {-1}));
-  CHECK(column_is<IntT>(call("datediff", {column<DateT>({date("2009-07-31")}), column<DateT>({date("2009-07-30")})}), {1}));
+  CHECK(column_is<IntT>(
+      call("datediff", {column<DateT>({date("2009-07-31")}), column<DateT>({date("2009-07-30")})}), {1}));
 }

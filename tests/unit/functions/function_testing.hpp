@@ -14,9 +14,11 @@
 
 namespace runnel::fn::testing {
 
-template <class Tag> using Opt = std::optional<typename Tag::Value>;
+template <class Tag>
+using Opt = std::optional<typename Tag::Value>;
 
-template <class Tag> ColumnRef column(const std::vector<Opt<Tag>>& values) {
+template <class Tag>
+ColumnRef column(const std::vector<Opt<Tag>>& values) {
   ColumnRef c = Column::make(DataType::of(Tag::id), values.size());
   for (const auto& v : values) {
     if (!v) {
@@ -32,9 +34,12 @@ template <class Tag> ColumnRef column(const std::vector<Opt<Tag>>& values) {
   return c;
 }
 
-inline ColumnRef strings(const std::vector<std::optional<std::string_view>>& values) { return column<StringT>(values); }
+inline ColumnRef strings(const std::vector<std::optional<std::string_view>>& values) {
+  return column<StringT>(values);
+}
 
-inline ColumnRef string_arrays(const std::vector<std::optional<std::vector<std::optional<std::string_view>>>>& rows) {
+inline ColumnRef string_arrays(
+    const std::vector<std::optional<std::vector<std::optional<std::string_view>>>>& rows) {
   ColumnRef c = Column::make(DataType::array_of(DataType::of(TypeId::String)));
   for (const auto& row : rows) {
     if (!row) {
@@ -106,7 +111,8 @@ inline ColumnRef call(std::string_view name, const std::vector<Input>& inputs, s
   return out;
 }
 
-template <class Tag> std::vector<Opt<Tag>> values(const ColumnRef& c) {
+template <class Tag>
+std::vector<Opt<Tag>> values(const ColumnRef& c) {
   REQUIRE(c->id() == Tag::id);
   std::vector<Opt<Tag>> out;
   for (size_t i = 0; i < c->size(); ++i) {
@@ -152,10 +158,13 @@ inline std::vector<std::optional<std::vector<OptString>>> string_lists(const Col
 }
 
 // Whole-column equality helpers for readable CHECKs.
-template <class Tag> bool column_is(const ColumnRef& c, const std::vector<Opt<Tag>>& expected) {
+template <class Tag>
+bool column_is(const ColumnRef& c, const std::vector<Opt<Tag>>& expected) {
   return values<Tag>(c) == expected;
 }
-inline bool texts_are(const ColumnRef& c, const std::vector<OptString>& expected) { return texts(c) == expected; }
+inline bool texts_are(const ColumnRef& c, const std::vector<OptString>& expected) {
+  return texts(c) == expected;
+}
 
 inline std::string bind_error(std::string_view name, const std::vector<Input>& inputs) {
   try {
@@ -169,7 +178,10 @@ inline std::string bind_error(std::string_view name, const std::vector<Input>& i
 }  // namespace runnel::fn::testing
 
 namespace doctest {
-template <> struct StringMaker<std::optional<std::string>> {
-  static String convert(const std::optional<std::string>& v) { return v ? ("\"" + *v + "\"").c_str() : "NULL"; }
+template <>
+struct StringMaker<std::optional<std::string>> {
+  static String convert(const std::optional<std::string>& v) {
+    return v ? ("\"" + *v + "\"").c_str() : "NULL";
+  }
 };
 }  // namespace doctest

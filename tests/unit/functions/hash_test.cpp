@@ -18,7 +18,8 @@ TEST_CASE("hash skips NULLs and hashes -0.0 as 0.0") {
   auto with_null = call("hash", {strings({"ABC", "ABC"}), strings({std::nullopt, "DEF"})});
   CHECK(column_is<IntT>(with_null, {-757602832, 599895104}));
   CHECK(column_is<IntT>(call("hash", {column<IntT>({std::nullopt})}), {42}));
-  CHECK(values<IntT>(call("hash", {column<DoubleT>({-0.0})})) == values<IntT>(call("hash", {column<DoubleT>({0.0})})));
+  CHECK(values<IntT>(call("hash", {column<DoubleT>({-0.0})})) ==
+        values<IntT>(call("hash", {column<DoubleT>({0.0})})));
   // An int and a long of the same value hash differently, as in Spark.
   CHECK(values<IntT>(call("hash", {column<IntT>({1})})) != values<IntT>(call("hash", {column<LongT>({1})})));
   // Tails of 1-3 bytes go through the byte-at-a-time path, multi-byte UTF-8 included.
@@ -26,6 +27,4 @@ TEST_CASE("hash skips NULLs and hashes -0.0 as 0.0") {
   CHECK(tails.size() == 6);
 }
 
-TEST_CASE("hash of an int") {
-  CHECK(column_is<IntT>(call("hash", {column<IntT>({1})}), {-559580957}));
-}
+TEST_CASE("hash of an int") { CHECK(column_is<IntT>(call("hash", {column<IntT>({1})}), {-559580957})); }

@@ -11,7 +11,8 @@ OptString get(std::optional<std::string_view> json, std::string_view path) {
 }  // namespace
 
 TEST_CASE("get_json_object paths") {
-  const char* doc = R"({"a":{"b":"x","n":1.50,"i":-7,"e":1e2,"t":true,"z":null},"arr":[1,"two",{"c":3}],"k y":"sp"})";
+  const char* doc =
+      R"({"a":{"b":"x","n":1.50,"i":-7,"e":1e2,"t":true,"z":null},"arr":[1,"two",{"c":3}],"k y":"sp"})";
   CHECK(get(doc, "$.a.b") == "x");
   CHECK(get(doc, "$['a']['b']") == "x");
   CHECK(get(doc, "$.a.n") == "1.5");
@@ -56,6 +57,7 @@ TEST_CASE("get_json_object is NULL for invalid input or path") {
   CHECK(get(R"([1,2])", "$.a") == std::nullopt);
   CHECK(get(R"({"a":1})", "$[0]") == std::nullopt);
   // Non-literal paths, one per row.
-  auto out = call("get_json_object", {strings({R"({"a":1,"b":2})", R"({"a":1,"b":2})"}), strings({"$.a", "$.b"})});
+  auto out =
+      call("get_json_object", {strings({R"({"a":1,"b":2})", R"({"a":1,"b":2})"}), strings({"$.a", "$.b"})});
   CHECK(texts_are(out, {"1", "2"}));
 }

@@ -14,7 +14,8 @@ double round_double(double x, int scale) {
 }  // namespace
 
 TEST_CASE("abs keeps the type, abs(INT_MIN) wraps like Java") {
-  CHECK(column_is<IntT>(call("abs", {column<IntT>({-3, INT32_MIN, std::nullopt})}), {3, INT32_MIN, std::nullopt}));
+  CHECK(column_is<IntT>(call("abs", {column<IntT>({-3, INT32_MIN, std::nullopt})}),
+                        {3, INT32_MIN, std::nullopt}));
   CHECK(column_is<DoubleT>(call("abs", {column<DoubleT>({-2.5})}), {2.5}));
   CHECK(bind("abs", {strings({"1"})}).args[0] == DataType::of(TypeId::Double));
   CHECK(bind_error("abs", {column<DateT>({1})}) == "abs expects a numeric argument, got date");
@@ -37,7 +38,8 @@ TEST_CASE("round is HALF_UP on the decimal value") {
   CHECK(std::isnan(round_double(NAN, 2)));
   CHECK(column_is<IntT>(call("round", {column<IntT>({15, -15, 14}), lit_int(-1, 3)}), {20, -20, 10}));
   CHECK(column_is<LongT>(call("round", {column<LongT>({123}), lit_int(2, 1)}), {123}));
-  CHECK(column_is<DoubleT>(call("round", {column<DoubleT>({1.5}), lit_null(DataType::of(TypeId::Int), 1)}), {std::nullopt}));
+  CHECK(column_is<DoubleT>(call("round", {column<DoubleT>({1.5}), lit_null(DataType::of(TypeId::Int), 1)}),
+                           {std::nullopt}));
   CHECK(bind_error("round", {column<DoubleT>({1}), column<IntT>({1})}) ==
         "round expects an integer literal as its scale");
 }
@@ -53,9 +55,11 @@ TEST_CASE("floor and ceil return bigint") {
 TEST_CASE("transcendental functions") {
   CHECK(column_is<DoubleT>(call("sqrt", {column<DoubleT>({4.0})}), {2.0}));
   CHECK(std::isnan(*values<DoubleT>(call("sqrt", {column<DoubleT>({-1.0})}))[0]));
-  CHECK(column_is<DoubleT>(call("ln", {column<DoubleT>({1.0, 0.0, -1.0})}), {0.0, std::nullopt, std::nullopt}));
+  CHECK(
+      column_is<DoubleT>(call("ln", {column<DoubleT>({1.0, 0.0, -1.0})}), {0.0, std::nullopt, std::nullopt}));
   CHECK(column_is<DoubleT>(call("log10", {column<DoubleT>({100.0, 0.0})}), {2.0, std::nullopt}));
-  CHECK(column_is<DoubleT>(call("log", {column<DoubleT>({2.0, -2.0}), column<DoubleT>({8.0, 8.0})}), {3.0, std::nullopt}));
+  CHECK(column_is<DoubleT>(call("log", {column<DoubleT>({2.0, -2.0}), column<DoubleT>({8.0, 8.0})}),
+                           {3.0, std::nullopt}));
   CHECK(column_is<DoubleT>(call("power", {column<DoubleT>({2.0}), column<DoubleT>({10.0})}), {1024.0}));
   CHECK(std::isnan(*values<DoubleT>(call("pow", {column<DoubleT>({1.0}), column<DoubleT>({NAN})}))[0]));
   CHECK(column_is<DoubleT>(call("exp", {column<DoubleT>({0.0})}), {1.0}));

@@ -58,10 +58,12 @@ TEST_CASE("Spark reference examples through the binder") {
 
 TEST_CASE("function errors through the binder") {
   Schema none;
-  CHECK_THROWS_WITH_AS(expr::compile("substring('x')", none, "t"), doctest::Contains("substring expects 2 or 3 arguments, got 1"),
+  CHECK_THROWS_WITH_AS(expr::compile("substring('x')", none, "t"),
+                       doctest::Contains("substring expects 2 or 3 arguments, got 1"), Error);
+  CHECK_THROWS_WITH_AS(expr::compile("to_timestamp('x', 'YYYY')", none, "t"), doctest::Contains("week-based"),
                        Error);
-  CHECK_THROWS_WITH_AS(expr::compile("to_timestamp('x', 'YYYY')", none, "t"), doctest::Contains("week-based"), Error);
-  CHECK_THROWS_WITH_AS(expr::compile("no_such_fn(1)", none, "t"), doctest::Contains("unknown function"), Error);
+  CHECK_THROWS_WITH_AS(expr::compile("no_such_fn(1)", none, "t"), doctest::Contains("unknown function"),
+                       Error);
 }
 
 TEST_CASE("current_timestamp and unix_timestamp() read the batch time") {

@@ -9,7 +9,12 @@ TEST_CASE("lower and upper map Unicode letters") {
   CHECK(texts_are(call("lower", {in}), {"hello", "àéî straße", "", std::nullopt, "ǆ1"}));
   CHECK(texts_are(call("upper", {in}), {"HELLO", "ÀÉÎ STRASSE", "", std::nullopt, "Ǆ1"}));
   // Java's full mappings: final sigma, dotted capital I; invalid UTF-8 passes through.
-  CHECK(texts_are(call("lower", {strings({"ΟΔΟΣ ΣΑ", "İ", "A\xff\xc3" "B"})}), {"οδος σα", "i\u0307", "a\xff\xc3" "b"}));
+  CHECK(texts_are(call("lower", {strings({"ΟΔΟΣ ΣΑ", "İ",
+                                          "A\xff\xc3"
+                                          "B"})}),
+                  {"οδος σα", "i\u0307",
+                   "a\xff\xc3"
+                   "b"}));
   CHECK(texts_are(call("upper", {strings({"ȿ"})}), {"Ȿ"}));
 }
 
@@ -27,7 +32,8 @@ TEST_CASE("trim removes spaces only") {
 }
 
 TEST_CASE("length counts characters") {
-  CHECK(column_is<IntT>(call("length", {strings({"abc", "日本語", "", std::nullopt})}), {3, 3, 0, std::nullopt}));
+  CHECK(column_is<IntT>(call("length", {strings({"abc", "日本語", "", std::nullopt})}),
+                        {3, 3, 0, std::nullopt}));
   CHECK(column_is<IntT>(call("length", {column<BinaryT>({"日本"})}), {6}));
   CHECK(bind("length", {column<IntT>({123})}).args[0] == DataType::of(TypeId::String));
 }
@@ -57,7 +63,8 @@ TEST_CASE("substring follows UTF8String.substringSQL") {
 }
 
 TEST_CASE("concat is NULL if any argument is") {
-  auto out = call("concat", {strings({"a", "a", ""}), strings({"b", std::nullopt, ""}), strings({"c", "c", "é"})});
+  auto out =
+      call("concat", {strings({"a", "a", ""}), strings({"b", std::nullopt, ""}), strings({"c", "c", "é"})});
   CHECK(texts_are(out, {"abc", std::nullopt, "é"}));
 }
 
@@ -81,16 +88,20 @@ TEST_CASE("concat_ws skips NULLs and flattens arrays") {
 }
 
 TEST_CASE("replace, lpad, rpad, instr") {
-  CHECK(texts_are(call("replace", {strings({"ABCabc", "aaa", "x"}), strings({"abc", "a", ""}), strings({"DEF", "bb", "y"})}),
+  CHECK(texts_are(call("replace", {strings({"ABCabc", "aaa", "x"}), strings({"abc", "a", ""}),
+                                   strings({"DEF", "bb", "y"})}),
                   {"ABCDEF", "bbbbbb", "x"}));
   CHECK(texts_are(call("replace", {strings({"ABCabc"}), strings({"abc"})}), {"ABC"}));
   auto s = strings({"hi", "hi", "hello", "日本", std::nullopt});
   auto len = column<IntT>({5, 1, 3, 4, 5});
-  CHECK(texts_are(call("lpad", {s, len, strings({"??", "?", "x", "語", "?"})}), {"???hi", "h", "hel", "語語日本", std::nullopt}));
+  CHECK(texts_are(call("lpad", {s, len, strings({"??", "?", "x", "語", "?"})}),
+                  {"???hi", "h", "hel", "語語日本", std::nullopt}));
   CHECK(texts_are(call("rpad", {s, len}), {"hi   ", "h", "hel", "日本  ", std::nullopt}));
-  CHECK(texts_are(call("lpad", {strings({"hi", "hi"}), column<IntT>({-1, 5}), strings({"x", ""})}), {"", "hi"}));
-  CHECK(column_is<IntT>(call("instr", {strings({"SparkSQL", "日本語", "abc", "abc"}), strings({"SQL", "語", "", "z"})}),
-                        {6, 3, 1, 0}));
+  CHECK(texts_are(call("lpad", {strings({"hi", "hi"}), column<IntT>({-1, 5}), strings({"x", ""})}),
+                  {"", "hi"}));
+  CHECK(column_is<IntT>(
+      call("instr", {strings({"SparkSQL", "日本語", "abc", "abc"}), strings({"SQL", "語", "", "z"})}),
+      {6, 3, 1, 0}));
 }
 
 TEST_CASE("startswith, endswith, contains") {
