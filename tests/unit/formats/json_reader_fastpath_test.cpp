@@ -48,3 +48,12 @@ TEST_CASE("json fast paths: strings inside arrays and structs, whitespace around
                          "{ \"l\" : [ \"a\" , \"b\\\\c\" , \"\" ] , \"p\" : { \"v\" : 1 , \"k\" : \"x y\" } }\n");
   CHECK(rows == Rows{"[a,b\\c,]|{x y,1}"});
 }
+
+TEST_CASE("json fast paths: names at word boundaries and longer than the word compare, keys that are prefixes") {
+  std::string n7(7, 'k'), n8(8, 'k'), n15(15, 'k'), n16(16, 'k'), n70(70, 'k');
+  auto rows = parse_json(n7 + " INT, " + n8 + " INT, " + n15 + " INT, " + n16 + " INT, " + n70 + " INT",
+                         "{\"" + n16 + "\":4,\"" + n70 + "\":5,\"" + n8 + "\":2,\"" + n15 + "\":3,\"" + n7 + "\":1}\n" +
+                             "{\"" + n7 + "k\":1,\"" + n8.substr(1) + "\":2,\"" + n70 + "k\":5,\"" + n70.substr(1) +
+                             "\":5}\n");
+  CHECK(rows == Rows{"1|2|3|4|5", "2|1|null|null|null"});
+}
