@@ -30,6 +30,7 @@ const std::vector<std::string> kTrickyLines = {
     R"({"a":1,})",             R"({"a" 1})",        "\f{\"a\":1}",
     R"({"a":1,"s":"\")",       R"(\"})",            R"({"a":1,"s":"ok"}})",
     R"({"a":1.5,"s":"partial"})", R"(1)",           R"({"s":"a\\"})",
+    "\xEF\xBB\xBF{\"a\":1}",  // a byte order mark
 };
 
 std::string pick_line(std::mt19937& random) {
@@ -68,12 +69,12 @@ Outcome parse_line_by_line(const std::vector<std::string>& lines, ParseMode mode
   return all;
 }
 
-void check_same_as_line_by_line(size_t line_count, uint32_t seed) {
+void check_same_as_line_by_line(size_t line_count, uint32_t seed, const std::string& first_line = {}) {
   std::mt19937 random(seed);
   std::vector<std::string> lines;
   std::string text;
   for (size_t i = 0; i < line_count; ++i) {
-    lines.push_back(pick_line(random));
+    lines.push_back(i == 0 && !first_line.empty() ? first_line : pick_line(random));
     text += lines.back() + "\n";
   }
   for (ParseMode mode : {ParseMode::Permissive, ParseMode::DropMalformed, ParseMode::FailFast}) {
@@ -91,6 +92,11 @@ void check_same_as_line_by_line(size_t line_count, uint32_t seed) {
 
 TEST_CASE("json windows: a few lines, mixed good and malformed, same as line by line") {
   for (uint32_t seed = 1; seed <= 40; ++seed) check_same_as_line_by_line(12, seed);
+}
+
+TEST_CASE("json windows: a tricky first line, same as line by line") {
+  for (uint32_t seed = 1; seed <= 10; ++seed)
+    for (const std::string& first : kTrickyLines) check_same_as_line_by_line(8, seed, first);
 }
 
 TEST_CASE("json windows: inputs longer than a window, same as line by line") {
