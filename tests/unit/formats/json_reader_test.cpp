@@ -113,3 +113,11 @@ TEST_CASE("json: batches split at rows_per_batch, complete_prefix") {
   CHECK(reader->complete_prefix("{\"a\":1}\n{\"a\"") == 8);
   CHECK(reader->complete_prefix("{\"a\"") == 0);
 }
+
+TEST_CASE("json: a literal that only starts like null is malformed, not null") {
+  BadRecords bad("clicks", ParseMode::DropMalformed, "");
+  auto rows = parse_json("a INT, b INT", "{\"a\":nul,\"b\":1}\n{\"a\":nullx,\"b\":2}\n{\"a\":null,\"b\":3}\n",
+                         ParseMode::DropMalformed, TimestampUnit::Millis, &bad);
+  CHECK(rows == Rows{"null|3"});
+  CHECK(bad.total() == 2);
+}
