@@ -178,7 +178,15 @@ void date_time(int64_t micros, char sep, std::string& out, int64_t& frac) {
   frac = micros - secs * 1000000;
   int64_t days = floor_div(secs, 86400);
   int64_t sod = secs - days * 86400;
-  format_date(static_cast<int32_t>(days), out);
+  // Rows of a stream mostly share their day: format it once, not per row.
+  static thread_local int64_t cached_day = INT64_MIN;
+  static thread_local std::string cached_date;
+  if (days != cached_day) {
+    cached_date.clear();
+    format_date(static_cast<int32_t>(days), cached_date);
+    cached_day = days;
+  }
+  out += cached_date;
   out += sep;
   two(sod / 3600, out);
   out += ':';
