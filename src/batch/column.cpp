@@ -159,7 +159,7 @@ ColumnRef Column::gather(const uint32_t* sel, size_t n) const {
   }
   out->resize(n);
   if (!sel) {
-    std::memcpy(out->data_.data(), data_.data(), n * width);
+    if (n) std::memcpy(out->data_.data(), data_.data(), n * width);  // data() may be null when empty
   } else {
     switch (width) {
       case 1: for (size_t k = 0; k < n; ++k) out->data<uint8_t>()[k] = data<uint8_t>()[sel[k]]; break;
