@@ -71,6 +71,11 @@ void check_output_mode(const config::SinkConfig& c, const std::map<std::string, 
     for (auto& op : it->second->ops)
       if (op->stateful()) stateful.push_back(op.get());
   const config::Node mode_node = c.node["output_mode"];
+  if (c.type == "file" && c.output_mode != "append") {  // Spark's FileStreamSink is append-only
+    std::string mode = c.output_mode;
+    mode[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(mode[0])));
+    mode_node.fail("Data source " + c.node["format"].str() + " does not support " + mode + " output mode");
+  }
   if (stateful.empty()) {
     if (c.output_mode == "complete")
       mode_node.fail(
