@@ -173,7 +173,7 @@ class AggregateOperator final : public Operator {
     for (size_t i = 0; i < keys_.size(); ++i) s += (i ? ", " : "") + keys_[i].text;
     s += "] [aggregates: ";
     for (size_t i = 0; i < aggregates_.size(); ++i) s += (i ? ", " : "") + aggregates_[i].text;
-    s += "] [event time: " + (event_time_key_ ? event_time_column_ + " (drops late rows, evicts by watermark)" : "none");
+    s += "] [event time: " + (event_time_key_ ? event_time_column_ : "none");
     s += "] [output mode: " + std::string(mode_ ? mode_name(*mode_) : "none") + "]";
     return s;
   }

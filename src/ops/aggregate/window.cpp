@@ -24,6 +24,7 @@ std::string duration_text(int64_t us) {
 void WindowSpec::validate() const {
   if (size_us <= 0) fail(ErrorKind::Config, "The window duration must be greater than 0");
   if (slide_us <= 0) fail(ErrorKind::Config, "The slide duration must be greater than 0");
+  if (size_us > kMaxWindowedTimestamp) fail(ErrorKind::Config, "The window duration is too large");
   if (slide_us > size_us)
     fail(ErrorKind::Config, "The slide duration (" + duration_text(slide_us) +
                                 ") must be less than or equal to the windowDuration (" + duration_text(size_us) + ")");
