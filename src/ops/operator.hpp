@@ -16,6 +16,8 @@
 
 namespace runnel {
 
+class StateStore;  // state/state_store.hpp
+
 constexpr int64_t kNoWatermark = std::numeric_limits<int64_t>::min();
 constexpr int64_t kEndOfTime = std::numeric_limits<int64_t>::max();
 
@@ -78,6 +80,11 @@ class Operator {
   // and the event times seen since the last call (which resets them).
   virtual std::optional<int64_t> watermark_delay_ms() const { return std::nullopt; }
   virtual EventTimeStats take_event_time_stats() { return {}; }
+  // Stateful operators: writes the whole state to `store`, replacing what an
+  // earlier save put there, and restores it (the checkpoint seam,
+  // state/state_store.hpp). The caller commits the store's version.
+  virtual void save_state(StateStore& store) const { (void)store; }
+  virtual void load_state(const StateStore& store) { (void)store; }
   // One line for `runnel explain`, e.g. "Filter (bytes > 1000)".
   virtual std::string explain() const = 0;
 };

@@ -5,6 +5,8 @@
 #include <functional>
 #include <string_view>
 
+#include "state/codec.hpp"
+
 namespace runnel {
 
 namespace {
@@ -173,6 +175,24 @@ std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) {
   while (capacity < hashes_.size() * 2 + 2) capacity *= 2;
   rehash(capacity);
   return kept;
+}
+
+void GroupTable::encode_key(uint32_t g, std::string& out) const {
+  for (auto& k : keys_) codec::put_value(out, *k, g);
+}
+
+uint32_t GroupTable::find_or_insert_encoded(std::string_view key) {
+  std::vector<ColumnRef> row;
+  std::vector<const Column*> columns;
+  for (auto& k : keys_) {
+    row.push_back(Column::make(k->type(), 1));
+    codec::append_value(key, *row.back());
+    columns.push_back(row.back().get());
+  }
+  if (!key.empty()) fail(ErrorKind::Internal, "corrupt state key: trailing bytes");
+  uint32_t first = 0, group = 0;
+  find_or_insert(columns, &first, 1, &group);
+  return group;
 }
 
 size_t GroupTable::memory_bytes() const {

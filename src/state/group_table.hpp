@@ -11,6 +11,8 @@
 // and all NaNs are one group (Spark normalises floating-point keys).
 #pragma once
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "batch/column.hpp"
@@ -34,6 +36,11 @@ class GroupTable {
   std::vector<uint32_t> compact(const std::vector<uint8_t>& keep);
 
   size_t memory_bytes() const;
+
+  // Group g's key as bytes (state/codec.hpp), and the group of an encoded key
+  // (inserted when new): for saving to and restoring from a StateStore.
+  void encode_key(uint32_t g, std::string& out) const;
+  uint32_t find_or_insert_encoded(std::string_view key);
 
  private:
   void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);

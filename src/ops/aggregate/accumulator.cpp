@@ -1,5 +1,7 @@
 #include "ops/aggregate/accumulator.hpp"
 
+#include "state/codec.hpp"
+
 #include <cmath>
 #include <optional>
 
@@ -39,6 +41,8 @@ class CountAccumulator final : public Accumulator {
   }
   void compact(const std::vector<uint32_t>& kept) override { keep_only(counts_, kept); }
   size_t memory_bytes() const override { return bytes_of(counts_); }
+  void encode(uint32_t g, std::string& out) const override { codec::put(out, counts_[g]); }
+  void decode(uint32_t g, std::string_view& in) override { counts_[g] = codec::get<int64_t>(in); }
 
  private:
   bool star_;
@@ -85,6 +89,14 @@ class SumAccumulator final : public Accumulator {
     keep_only(counts_, kept);
   }
   size_t memory_bytes() const override { return bytes_of(sums_) + bytes_of(counts_); }
+  void encode(uint32_t g, std::string& out) const override {
+    codec::put(out, sums_[g]);
+    codec::put(out, counts_[g]);
+  }
+  void decode(uint32_t g, std::string_view& in) override {
+    sums_[g] = codec::get<Sum>(in);
+    counts_[g] = codec::get<int64_t>(in);
+  }
 
  private:
   static void add(Sum& sum, In value) {
@@ -151,6 +163,17 @@ class ValueAccumulator final : public Accumulator {
     size_t bytes = values_->capacity() * sizeof(T) + bytes_of(seen_);
     if constexpr (std::is_same_v<T, std::string_view>) bytes += values_->arena().bytes_used();
     return bytes;
+  }
+  void encode(uint32_t g, std::string& out) const override {
+    codec::put<uint8_t>(out, seen_[g]);
+    codec::put_value(out, *values_, g);
+  }
+  void decode(uint32_t g, std::string_view& in) override {
+    const uint8_t seen = codec::get<uint8_t>(in);
+    auto one = Column::make(values_->type(), 1);
+    codec::append_value(in, *one);
+    set(g, one->data<T>()[0], one->is_null(0));
+    seen_[g] = seen;
   }
 
  private:

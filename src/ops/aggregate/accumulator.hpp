@@ -8,6 +8,8 @@
 // default ignoreNulls = false).
 #pragma once
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +35,10 @@ class Accumulator {
   // Keeps the groups `kept` (old ids, ascending), renumbered 0.. as GroupTable::compact.
   virtual void compact(const std::vector<uint32_t>& kept) = 0;
   virtual size_t memory_bytes() const = 0;
+  // The state of group g as bytes (state/codec.hpp), and back into group g
+  // (which exists: resize first). For saving to and restoring from a StateStore.
+  virtual void encode(uint32_t g, std::string& out) const = 0;
+  virtual void decode(uint32_t g, std::string_view& in) = 0;
 };
 
 // An accumulator for `kind` over values of `input` type (ignored for count(*)).

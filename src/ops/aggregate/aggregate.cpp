@@ -25,6 +25,7 @@
 #include "ops/selection.hpp"
 #include "plan/steps.hpp"
 #include "state/group_table.hpp"
+#include "state/state_store.hpp"
 
 namespace runnel {
 
@@ -167,6 +168,30 @@ class AggregateOperator final : public Operator {
   }
 
   std::optional<StateOperatorProgress> state_progress() const override { return progress_; }
+
+  // One entry per group: the encoded key, and the accumulators' states in order.
+  void save_state(StateStore& store) const override {
+    std::vector<std::string> stale;
+    store.for_each([&](std::string_view key, std::string_view) { stale.emplace_back(key); });
+    for (auto& key : stale) store.remove(key);
+    std::string key, value;
+    for (uint32_t g = 0; g < table_.size(); ++g) {
+      key.clear();
+      value.clear();
+      table_.encode_key(g, key);
+      for (auto& a : aggregates_) a.acc->encode(g, value);
+      store.put(key, value);
+    }
+  }
+
+  void load_state(const StateStore& store) override {
+    store.for_each([&](std::string_view key, std::string_view value) {
+      uint32_t g = table_.find_or_insert_encoded(key);
+      grow_groups();
+      for (auto& a : aggregates_) a.acc->decode(g, value);
+      if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+    });
+  }
 
   std::string explain() const override {
     std::string s = "Aggregate [keys: ";
