@@ -275,8 +275,7 @@ int Executor::run() {
         while (!stop_requested() && run_batch(std::chrono::milliseconds{0})) {
         }
         break;
-      case config::TriggerKind::Continuous:
-        fail(ErrorKind::Config, state_->config.file + ": trigger continuous is not supported yet");
+      case config::TriggerKind::Continuous:  // rejected by plan_graph
       case config::TriggerKind::ProcessingTime: {
         const auto interval = std::chrono::microseconds{trigger.interval_us};
         auto next = clock::now();

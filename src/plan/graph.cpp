@@ -92,6 +92,8 @@ void check_output_mode(const config::SinkConfig& c, const std::map<std::string, 
 }  // namespace
 
 Graph plan_graph(const config::PipelineConfig& config, const RunOptions& options) {
+  if (config.trigger.kind == config::TriggerKind::Continuous)
+    config.root["trigger"].fail("the continuous trigger is not supported in this release");
   Graph g;
   std::map<std::string, SchemaRef> schemas;
   std::map<std::string, std::vector<GraphNode*>*> consumers;

@@ -30,6 +30,9 @@ void format_date(int32_t days, std::string& out);  // "2024-01-02"
 
 // floor division for negative timestamps
 inline int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-inline int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
+inline int64_t floor_mod(int64_t a, int64_t b) {
+  int64_t r = a % b;  // not a - floor_div(a, b) * b: that overflows at INT64_MIN
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
 
 }  // namespace runnel
