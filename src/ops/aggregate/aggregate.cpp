@@ -10,8 +10,10 @@
 //   append    the groups the watermark closed, once, as they are dropped
 // With an event-time key (a window over the watermarked column, or that
 // column itself) and append/update, rows at or before the previous batch's
-// watermark are dropped as late and counted; a group is closed when its
-// event time (the window's end) is at or before the current watermark.
+// watermark are dropped as late; a group is closed when its event time (the
+// window's end) is at or before the current watermark. numRowsDroppedByWatermark
+// counts the late groups of a batch, as Spark drops partial aggregates (one per
+// group of an input partition; runnel's micro-batch is one partition).
 #include <algorithm>
 #include <numeric>
 #include <optional>
@@ -69,7 +71,8 @@ class AggregateOperator final : public Operator {
         aggregates_(std::move(aggregates)),
         event_time_key_(event_time_key),
         event_time_column_(std::move(event_time_column)),
-        table_(key_types()) {
+        table_(key_types()),
+        late_table_(key_types()) {
     std::vector<Field> fields;
     for (auto& k : keys_) {
       fields.push_back({k.name, k.window ? window_type() : k.expr->type()});
@@ -159,7 +162,8 @@ class AggregateOperator final : public Operator {
     std::fill(updated_.begin(), updated_.end(), 0);
     eviction_watermark_ = ctx.watermark_us;
     progress_.rows_total = table_.size();
-    progress_.rows_dropped_by_watermark = std::exchange(dropped_, 0);
+    progress_.rows_dropped_by_watermark = late_table_.size();
+    if (late_table_.size()) late_table_ = GroupTable(key_types());
     progress_.memory_used_bytes = memory_bytes();
   }
 
@@ -230,12 +234,19 @@ class AggregateOperator final : public Operator {
     if (!evicts() || ctx.late_watermark_us == kNoWatermark) return m;
     const Column& key = *keys[*event_time_key_];
     size_t kept = 0;
+    late_rows_.clear();
     for (size_t i = 0; i < m; ++i) {
       uint32_t row = rows_[i];
       rows_[kept] = row;
-      kept += key.is_null(row) || event_time(key, row) > ctx.late_watermark_us;
+      bool late = !key.is_null(row) && event_time(key, row) <= ctx.late_watermark_us;
+      if (late) late_rows_.push_back(row);
+      kept += !late;
     }
-    dropped_ += m - kept;
+    if (!late_rows_.empty()) {
+      // Spark drops partially aggregated rows, one per late group of the batch: count those.
+      late_groups_.resize(late_rows_.size());
+      late_table_.find_or_insert(keys, late_rows_.data(), late_rows_.size(), late_groups_.data());
+    }
     return kept;
   }
 
@@ -294,7 +305,8 @@ class AggregateOperator final : public Operator {
   std::optional<OutputMode> mode_;
   std::vector<uint8_t> updated_;  // per group: changed in this micro-batch
   std::vector<uint32_t> rows_, groups_;  // scratch for push
-  uint64_t dropped_ = 0;
+  GroupTable late_table_;  // the groups of this batch's late rows
+  std::vector<uint32_t> late_rows_, late_groups_;  // scratch for drop_late
   int64_t eviction_watermark_ = kNoWatermark;
   StateOperatorProgress progress_{"stateStoreSave"};
 };
