@@ -23,7 +23,7 @@ struct RunOptions {
   std::function<std::unique_ptr<Source>(const SourceContext&)> make_source;
 };
 
-class Graph;  // plan/graph.hpp
+struct Graph;  // plan/graph.hpp
 
 class Executor {
  public:

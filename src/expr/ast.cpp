@@ -5,11 +5,6 @@
 #include "types/number_format.hpp"
 #include "types/timestamp.hpp"
 
-// GCC 12 reports a false -Wrestrict on `"(" + std::string(...)` (GCC bug 105329).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic ignored "-Wrestrict"
-#endif
-
 namespace runnel::expr {
 
 namespace {

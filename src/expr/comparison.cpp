@@ -107,7 +107,7 @@ class InLiteralsExpr final : public Node {
     ColumnRef in = value_->evaluate(batch, ctx);
     auto out = new_column(type_, n);
     const T* x = in->template data<T>();
-    uint8_t* dst = out->data<uint8_t>();
+    uint8_t* dst = out->template data<uint8_t>();
     if (values_.size() <= 8) {
       for (size_t i = 0; i < n; ++i) {
         bool found = false;

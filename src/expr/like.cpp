@@ -131,8 +131,8 @@ class LikeExpr final : public Node {
     size_t n = batch.num_rows;
     ColumnRef in = value_->evaluate(batch, ctx);
     auto out = new_column(type_, n);
-    const std::string_view* s = in->data<std::string_view>();
-    uint8_t* dst = out->data<uint8_t>();
+    const std::string_view* s = in->template data<std::string_view>();
+    uint8_t* dst = out->template data<uint8_t>();
     copy_validity(*out, *in);
     if (compiled_) {
       for (size_t i = 0; i < n; ++i) dst[i] = compiled_->matches(s[i]);
@@ -166,7 +166,12 @@ template <class Matcher>
 ExprPtr make(const Ast& ast, ExprPtr value, ExprPtr pattern) {
   std::optional<Matcher> compiled;
   if (const fn::Literal* lit = literal_of(*pattern)) {
-    if (lit->is_null) return make_literal(fn::Literal{DataType::of(TypeId::Boolean), true});
+    if (lit->is_null) {
+      fn::Literal null_boolean;
+      null_boolean.type = DataType::of(TypeId::Boolean);
+      null_boolean.is_null = true;
+      return make_literal(null_boolean);
+    }
     std::string error;
     compiled = Matcher::compile(lit->s, error);
     if (!compiled) throw_expr_error(*ast.source, ast.children[1]->offset, error);

@@ -6,8 +6,15 @@
 // files too; json_reader.cpp instantiates the same ones at the baseline and
 // is linked first, and every type of the reader itself is file-local.
 #if defined(__x86_64__)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,bmi,bmi2,pclmul,lzcnt,popcnt"))), apply_to = function)
+#else
 #pragma GCC target("avx2,bmi,bmi2,pclmul,lzcnt,popcnt")
+#endif
 #define SIMDJSON_BUILTIN_IMPLEMENTATION haswell
 #define RUNNEL_JSON_KERNEL json_haswell
 #include "formats/json_reader_kernel.inc"
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
 #endif

@@ -6,8 +6,15 @@
 // files too; json_reader.cpp instantiates the same ones at the baseline and
 // is linked first, and every type of the reader itself is file-local.
 #if defined(__x86_64__)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("sse4.2,pclmul,popcnt"))), apply_to = function)
+#else
 #pragma GCC target("sse4.2,pclmul,popcnt")
+#endif
 #define SIMDJSON_BUILTIN_IMPLEMENTATION westmere
 #define RUNNEL_JSON_KERNEL json_westmere
 #include "formats/json_reader_kernel.inc"
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
 #endif

@@ -279,6 +279,8 @@ std::unique_ptr<Source> create_file_source(const SourceContext& ctx) {
   if (auto n = node["max_files_per_trigger"]; n.defined()) {
     o.max_files_per_trigger = n.integer();
     if (*o.max_files_per_trigger <= 0) n.fail("must be a positive number of files");
+    // Trigger.Once takes everything available in its single batch (Spark ignores the limit there).
+    if (ctx.pipeline.trigger.kind == config::TriggerKind::Once) o.max_files_per_trigger.reset();
   }
   if (auto n = node["latest_first"]; n.defined()) o.latest_first = n.boolean();
   if (auto n = node["max_file_age"]; n.defined()) o.max_file_age_ms = n.duration_us() / 1000;
