@@ -1,6 +1,8 @@
 #include "exec/executor.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <limits>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -10,6 +12,7 @@
 #include "base/log.hpp"
 #include "exec/progress.hpp"
 #include "plan/graph.hpp"
+#include "types/timestamp.hpp"
 
 namespace runnel {
 
@@ -18,6 +21,12 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+std::string iso_millis(int64_t ms) {
+  std::string s;
+  format_timestamp_iso(ms * 1000, s);
+  return s;
+}
 
 int64_t now_us() {
   using namespace std::chrono;
@@ -50,6 +59,13 @@ struct Executor::State {
   BatchContext ctx;
   ProgressReporter progress;
   std::unordered_map<const GraphNode*, std::vector<Emit>> step_emits;
+  // Event time (Spark's WatermarkTracker): each watermark step's own watermark
+  // (ms; 0 until it sees data), the global one, and the one the last batch ran with.
+  std::vector<Operator*> watermark_ops;
+  std::vector<int64_t> op_watermarks_ms;
+  int64_t watermark_ms = 0;
+  int64_t last_batch_watermark_us = kNoWatermark;
+  bool no_data_batch_pending = false;
 
   State(const config::PipelineConfig& c, RunOptions o)
       : config(c), options(std::move(o)), graph(plan_graph(config, options)), progress(config, options) {
@@ -57,7 +73,46 @@ struct Executor::State {
       auto& emits = step_emits[t.get()];
       for (size_t step = 1; step <= t->ops.size(); ++step)
         emits.push_back([this, node = t.get(), step](Batch& b) { push(*node, step, b); });
+      for (auto& op : t->ops)
+        if (op->watermark_delay_ms()) watermark_ops.push_back(op.get());
     }
+    op_watermarks_ms.assign(watermark_ops.size(), std::numeric_limits<int64_t>::min());
+    last_batch_watermark_us = watermark_us();
+  }
+
+  // The watermark the next batch runs with (Spark starts at 0 once a query has one).
+  int64_t watermark_us() const { return watermark_ops.empty() ? kNoWatermark : watermark_ms * 1000; }
+
+  // After a batch: each watermark step's max event time - delay (never moving
+  // back; 0 until it has seen data), combined by watermark_policy into the
+  // global watermark, which never moves back either. Returns the event-time
+  // stats of the first step that saw data, for progress (as Spark reports).
+  EventTimeStats advance_watermark() {
+    EventTimeStats reported;
+    for (size_t i = 0; i < watermark_ops.size(); ++i) {
+      EventTimeStats stats = watermark_ops[i]->take_event_time_stats();
+      if (stats.count > 0) {
+        op_watermarks_ms[i] = std::max(op_watermarks_ms[i], stats.max - *watermark_ops[i]->watermark_delay_ms());
+        if (reported.count == 0) reported = stats;
+      }
+      if (op_watermarks_ms[i] == std::numeric_limits<int64_t>::min()) op_watermarks_ms[i] = 0;
+    }
+    if (!watermark_ops.empty()) {
+      int64_t global = config.watermark_policy == "max"
+                           ? *std::max_element(op_watermarks_ms.begin(), op_watermarks_ms.end())
+                           : *std::min_element(op_watermarks_ms.begin(), op_watermarks_ms.end());
+      watermark_ms = std::max(watermark_ms, global);
+    }
+    return reported;
+  }
+
+  // Spark's shouldRunAnotherBatch: a stateful operator has something to emit
+  // or evict with the watermark the next batch would run with.
+  bool needs_batch(int64_t next_watermark_us) const {
+    for (auto& t : graph.transforms)
+      for (auto& op : t->ops)
+        if (op->needs_batch(next_watermark_us)) return true;
+    return false;
   }
 
   void deliver(const std::vector<GraphNode*>& consumers, Batch& batch) {
@@ -110,7 +165,8 @@ struct Executor::State {
     BatchProgress bp = progress.begin(batch_id);
     ctx.batch_id = batch_id;
     ctx.end_of_stream = end_of_stream;
-    ctx.watermark_us = end_of_stream ? kEndOfTime : kNoWatermark;
+    ctx.late_watermark_us = last_batch_watermark_us;
+    ctx.watermark_us = end_of_stream ? kEndOfTime : watermark_us();
     ctx.eval.batch_timestamp_us = now_us();
     for (auto& k : graph.sinks) {
       k->rows_out = 0;
@@ -140,9 +196,39 @@ struct Executor::State {
           log::warn("source '" + s.name + "': " + std::to_string(n) + " malformed record(s) in batch " +
                     std::to_string(batch_id) + " (mode " + mode_name(bad->mode()) + ")");
     }
+    EventTimeStats stats = advance_watermark();
+    bp.event_time = event_time_progress(stats, end_of_stream);
     progress.end(bp, graph);
+    last_batch_watermark_us = ctx.watermark_us;
+    no_data_batch_pending = !end_of_stream && needs_batch(watermark_us());
     ++batch_id;
   }
+
+  // Spark's eventTime progress: the first watermark step's stats of this batch
+  // and the watermark the batch ran with (left out in the end-of-stream batch,
+  // whose watermark is +infinity).
+  nlohmann::json event_time_progress(const EventTimeStats& stats, bool end_of_stream) const {
+    nlohmann::json e = nlohmann::json::object();
+    if (watermark_ops.empty()) return e;
+    if (stats.count > 0) {
+      e["min"] = iso_millis(stats.min);
+      e["max"] = iso_millis(stats.max);
+      e["avg"] = iso_millis(static_cast<int64_t>(stats.sum / static_cast<double>(stats.count)));
+    }
+    if (!end_of_stream) e["watermark"] = iso_millis(ctx.watermark_us / 1000);
+    return e;
+  }
+
+  // A batch with the data the sources have now; false when none has any.
+  bool run_data_batch(std::chrono::milliseconds wait) {
+    auto ends = plan_offsets(wait);
+    bool any = false;
+    for (auto& e : ends) any |= e.has_value();
+    if (any) execute(ends, false);
+    return any;
+  }
+
+  void run_no_data_batch() { execute(std::vector<std::optional<nlohmann::json>>(graph.sources.size()), false); }
 
   static std::string mode_name(ParseMode m) {
     switch (m) {
@@ -161,17 +247,18 @@ Executor::~Executor() = default;
 
 int64_t Executor::next_batch_id() const { return state_->batch_id; }
 
+// A data batch, then the no-data batch it made due (Spark runs it as the next
+// trigger when no new data came in; running it at once gives the same rows
+// and is what Spark's processAllAvailable() shows).
 bool Executor::run_batch(std::chrono::milliseconds wait) {
-  auto ends = state_->plan_offsets(wait);
-  bool any = false;
-  for (auto& e : ends) any |= e.has_value();
-  if (!any) return false;
-  state_->execute(ends, false);
+  bool ran = state_->run_data_batch(wait);
+  if (!ran && !state_->no_data_batch_pending) return false;
+  if (state_->no_data_batch_pending) state_->run_no_data_batch();
   return true;
 }
 
 void Executor::finish() {
-  if (state_->has_state())
+  if (state_->has_state() && state_->needs_batch(kEndOfTime))
     state_->execute(std::vector<std::optional<nlohmann::json>>(state_->graph.sources.size()), true);
   for (auto& k : state_->graph.sinks) k->sink->close();
 }
@@ -181,8 +268,8 @@ int Executor::run() {
   const auto& trigger = state_->config.trigger;
   try {
     switch (trigger.kind) {
-      case config::TriggerKind::Once:
-        run_batch(std::chrono::milliseconds{0});
+      case config::TriggerKind::Once:  // one batch, no trailing no-data batch (as Spark's Trigger.Once)
+        state_->run_data_batch(std::chrono::milliseconds{0});
         break;
       case config::TriggerKind::AvailableNow:
         while (!stop_requested() && run_batch(std::chrono::milliseconds{0})) {

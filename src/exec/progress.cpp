@@ -24,6 +24,19 @@ std::string iso_millis(int64_t micros) {
   return s;
 }
 
+nlohmann::json state_operators(const Graph& graph) {
+  nlohmann::json list = nlohmann::json::array();
+  for (auto& t : graph.transforms)
+    for (auto& op : t->ops)
+      if (auto p = op->state_progress())
+        list.push_back({{"operatorName", p->operator_name},
+                        {"numRowsTotal", p->rows_total},
+                        {"numRowsUpdated", p->rows_updated},
+                        {"numRowsDroppedByWatermark", p->rows_dropped_by_watermark},
+                        {"memoryUsedBytes", p->memory_used_bytes}});
+  return list;
+}
+
 double per_second(uint64_t rows, double seconds) { return seconds > 0 ? rows / seconds : 0.0; }
 
 }  // namespace
@@ -87,8 +100,8 @@ void ProgressReporter::end(const BatchProgress& b, const Graph& graph) {
       {"inputRowsPerSecond", per_second(b.input_rows, since_previous)},
       {"processedRowsPerSecond", per_second(b.input_rows, seconds)},
       {"durationMs", {{"triggerExecution", static_cast<int64_t>(seconds * 1000)}}},
-      {"eventTime", nlohmann::json::object()},
-      {"stateOperators", nlohmann::json::array()},
+      {"eventTime", b.event_time},
+      {"stateOperators", state_operators(graph)},
       {"sources", b.sources},
       {"sink", {{"description", sink_description}, {"numOutputRows", output_rows}}},
   };

@@ -23,6 +23,7 @@ struct BatchProgress {
   std::chrono::steady_clock::time_point started;
   uint64_t input_rows = 0;
   nlohmann::json sources = nlohmann::json::array();
+  nlohmann::json event_time = nlohmann::json::object();  // Spark's eventTime {min, max, avg, watermark}
 
   void source(const SourceNode& node, const std::optional<nlohmann::json>& end, uint64_t rows);
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "batch/batch.hpp"
@@ -15,15 +16,40 @@
 
 namespace runnel {
 
+class StateStore;  // state/state_store.hpp
+
 constexpr int64_t kNoWatermark = std::numeric_limits<int64_t>::min();
 constexpr int64_t kEndOfTime = std::numeric_limits<int64_t>::max();
 
 struct BatchContext {
   int64_t batch_id = 0;
   int64_t watermark_us = kNoWatermark;  // the watermark this batch runs with
+  // The previous batch's watermark: stateful operators drop rows at or before
+  // it as late (Spark 3.4+ filters late rows with the previous batch's watermark
+  // and evicts state with the current one).
+  int64_t late_watermark_us = kNoWatermark;
   expr::EvalContext eval;               // current_timestamp() etc.
   bool end_of_stream = false;           // all sources ended: emit everything
 };
+
+// Spark's EventTimeStats: the event times (milliseconds) a watermark step saw in one micro-batch.
+struct EventTimeStats {
+  int64_t min = std::numeric_limits<int64_t>::max();
+  int64_t max = std::numeric_limits<int64_t>::min();
+  double sum = 0;
+  int64_t count = 0;
+};
+
+// What a stateful operator reports in progress (Spark's StateOperatorProgress).
+struct StateOperatorProgress {
+  std::string operator_name;
+  uint64_t rows_total = 0;
+  uint64_t rows_updated = 0;
+  uint64_t rows_dropped_by_watermark = 0;
+  uint64_t memory_used_bytes = 0;
+};
+
+enum class OutputMode { Append, Update, Complete };
 
 class Operator {
  public:
@@ -36,6 +62,29 @@ class Operator {
   }
   // Holds state that the end of the stream must flush (aggregations, joins).
   virtual bool stateful() const { return false; }
+  // Stateful operators learn the output mode of the sink they feed at plan
+  // time; returns why the mode is not supported (Spark's words), or "".
+  virtual std::string set_output_mode(OutputMode mode) {
+    (void)mode;
+    return "";
+  }
+  // Whether a batch without new data must run when the watermark moves to
+  // `next_watermark_us` (Spark's shouldRunAnotherBatch).
+  virtual bool needs_batch(int64_t next_watermark_us) const {
+    (void)next_watermark_us;
+    return false;
+  }
+  // Stateful operators: counters of the micro-batch that just ended.
+  virtual std::optional<StateOperatorProgress> state_progress() const { return std::nullopt; }
+  // Watermark steps: the delay in milliseconds (nullopt for other operators),
+  // and the event times seen since the last call (which resets them).
+  virtual std::optional<int64_t> watermark_delay_ms() const { return std::nullopt; }
+  virtual EventTimeStats take_event_time_stats() { return {}; }
+  // Stateful operators: writes the whole state to `store`, replacing what an
+  // earlier save put there, and restores it (the checkpoint seam,
+  // state/state_store.hpp). The caller commits the store's version.
+  virtual void save_state(StateStore& store) const { (void)store; }
+  virtual void load_state(const StateStore& store) { (void)store; }
   // One line for `runnel explain`, e.g. "Filter (bytes > 1000)".
   virtual std::string explain() const = 0;
 };

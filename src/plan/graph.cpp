@@ -38,7 +38,10 @@ std::unique_ptr<Sink> create_sink(const config::PipelineConfig& config, const co
   return type->create(ctx);
 }
 
-void plan_steps(const config::PipelineConfig& config, const config::TransformConfig& t, GraphNode& node) {
+// Plans the steps of `t`; `event_time` is the watermarked column of its
+// input ("" for none). Returns the watermarked column of its output.
+std::string plan_steps(const config::PipelineConfig& config, const config::TransformConfig& t, GraphNode& node,
+                       std::string event_time) {
   for (auto& step : t.steps) {
     const StepKind* kind = find_step_kind(step.kind);
     if (!kind) {
@@ -46,18 +49,44 @@ void plan_steps(const config::PipelineConfig& config, const config::TransformCon
       for (auto& k : step_kinds()) known += (known.empty() ? "" : ", ") + std::string(k.name);
       step.value.fail("unknown step '" + step.kind + "' (expected one of: " + known + ")");
     }
-    node.ops.push_back(kind->plan(StepContext{config, step, node.schema}));
+    node.ops.push_back(kind->plan(StepContext{config, step, node.schema, event_time}));
     node.schema = node.ops.back()->output_schema();
+    // Spark keeps the watermark on the column through later steps; a step that drops it ends it.
+    if (step.kind == "watermark") event_time = (*node.schema)[*node.schema->find(step.value["column"].str())].name;
+    else if (!event_time.empty() && !node.schema->find(event_time)) event_time.clear();
   }
+  return event_time;
 }
 
-// Spark's output-mode rules for a plan without stateful operators.
-void check_output_mode(const config::SinkConfig& c, const Sink& sink) {
-  if (c.output_mode == "complete")
-    c.node["output_mode"].fail(
-        "Complete output mode not supported when there are no streaming aggregations on streaming "
-        "DataFrames/Datasets");
-  (void)sink;
+OutputMode parse_output_mode(const std::string& mode) {
+  if (mode == "complete") return OutputMode::Complete;
+  return mode == "update" ? OutputMode::Update : OutputMode::Append;
+}
+
+// Spark's output-mode rules: complete needs an aggregation; a stateful
+// operator upstream of the sink checks the mode and learns it.
+void check_output_mode(const config::SinkConfig& c, const std::map<std::string, GraphNode*>& transforms) {
+  std::vector<Operator*> stateful;
+  for (auto it = transforms.find(c.from); it != transforms.end(); it = transforms.find(it->second->from))
+    for (auto& op : it->second->ops)
+      if (op->stateful()) stateful.push_back(op.get());
+  const config::Node mode_node = c.node["output_mode"];
+  if (c.type == "file" && c.output_mode != "append") {  // Spark's FileStreamSink is append-only
+    std::string mode = c.output_mode;
+    mode[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(mode[0])));
+    mode_node.fail("Data source " + c.node["format"].str() + " does not support " + mode + " output mode");
+  }
+  if (stateful.empty()) {
+    if (c.output_mode == "complete")
+      mode_node.fail(
+          "Complete output mode not supported when there are no streaming aggregations on streaming "
+          "DataFrames/Datasets");
+    return;
+  }
+  if (stateful.size() > 1)
+    mode_node.fail("several stateful operators in a row (chained aggregations) are not supported yet");
+  std::string why = stateful.front()->set_output_mode(parse_output_mode(c.output_mode));
+  if (!why.empty()) mode_node.fail(why);
 }
 
 }  // namespace
@@ -68,6 +97,8 @@ Graph plan_graph(const config::PipelineConfig& config, const RunOptions& options
   Graph g;
   std::map<std::string, SchemaRef> schemas;
   std::map<std::string, std::vector<GraphNode*>*> consumers;
+  std::map<std::string, std::string> event_times;  // by source/transform: its watermarked column
+  std::map<std::string, GraphNode*> transform_nodes;
   for (auto& c : config.sources) {
     auto node = std::make_unique<SourceNode>();
     node->name = c.name;
@@ -91,7 +122,8 @@ Graph plan_graph(const config::PipelineConfig& config, const RunOptions& options
       node->name = t.name;
       node->from = t.from;
       node->schema = schemas[t.from];
-      plan_steps(config, t, *node);
+      event_times[t.name] = plan_steps(config, t, *node, event_times[t.from]);
+      transform_nodes[t.name] = node.get();
       consumers[t.from]->push_back(node.get());
       schemas[t.name] = node->schema;
       consumers[t.name] = &node->consumers;
@@ -109,7 +141,7 @@ Graph plan_graph(const config::PipelineConfig& config, const RunOptions& options
     node->schema = schemas[c.from];
     node->output_mode = c.output_mode;
     node->sink = create_sink(config, c, node->schema, options);
-    check_output_mode(c, *node->sink);
+    check_output_mode(c, transform_nodes);
     consumers[c.from]->push_back(node.get());
     g.sinks.push_back(std::move(node));
   }

@@ -10,6 +10,8 @@ const std::vector<StepKind>& step_kinds() {
       {"with_columns", "adds or replaces columns: {name: expression}", plan_with_columns},
       {"drop", "removes columns", plan_drop},
       {"rename", "renames columns: {old: new}", plan_rename},
+      {"watermark", "event-time watermark: {column, delay} (withWatermark)", plan_watermark},
+      {"aggregate", "grouped or global aggregation: {group_by: [expr], aggregates: [expr]}", plan_aggregate},
   };
   return kinds;
 }

@@ -3,6 +3,7 @@
 // Adding a step kind = one planner function + one line in steps.cpp.
 #pragma once
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct StepContext {
   const config::PipelineConfig& pipeline;
   const config::StepConfig& step;
   SchemaRef input;
+  // The input column a watermark step upstream made the event time ("" if
+  // none): the aggregate step drops late rows and evicts state by it.
+  std::string event_time_column = {};
 };
 
 using StepPlanner = std::unique_ptr<Operator> (*)(const StepContext&);
@@ -34,5 +38,7 @@ std::unique_ptr<Operator> plan_select(const StepContext&);
 std::unique_ptr<Operator> plan_with_columns(const StepContext&);
 std::unique_ptr<Operator> plan_drop(const StepContext&);
 std::unique_ptr<Operator> plan_rename(const StepContext&);
+std::unique_ptr<Operator> plan_watermark(const StepContext&);
+std::unique_ptr<Operator> plan_aggregate(const StepContext&);
 
 }  // namespace runnel

@@ -1,0 +1,247 @@
+#include "ops/aggregate/accumulator.hpp"
+
+#include "state/codec.hpp"
+
+#include <cmath>
+#include <optional>
+
+namespace runnel {
+
+namespace {
+
+template <class T>
+void keep_only(std::vector<T>& values, const std::vector<uint32_t>& kept) {
+  for (size_t i = 0; i < kept.size(); ++i) values[i] = values[kept[i]];
+  values.resize(kept.size());
+}
+
+template <class T>
+size_t bytes_of(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+// count(*) and count(x).
+class CountAccumulator final : public Accumulator {
+ public:
+  explicit CountAccumulator(bool star) : star_(star) {}
+  const DataType& result_type() const override { return type_; }
+  void resize(size_t groups) override { counts_.resize(groups, 0); }
+  void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
+    if (star_ || values->all_valid()) {
+      for (size_t i = 0; i < n; ++i) ++counts_[groups[i]];
+      return;
+    }
+    for (size_t i = 0; i < n; ++i) counts_[groups[i]] += values->is_valid(rows[i]);
+  }
+  ColumnRef result(const uint32_t* groups, size_t n) const override {
+    auto out = Column::make(type_, n);
+    out->resize(n);
+    for (size_t i = 0; i < n; ++i) out->data<int64_t>()[i] = counts_[groups[i]];
+    return out;
+  }
+  void compact(const std::vector<uint32_t>& kept) override { keep_only(counts_, kept); }
+  size_t memory_bytes() const override { return bytes_of(counts_); }
+  void encode(uint32_t g, std::string& out) const override { codec::put(out, counts_[g]); }
+  void decode(uint32_t g, std::string_view& in) override { counts_[g] = codec::get<int64_t>(in); }
+
+ private:
+  bool star_;
+  DataType type_ = DataType::of(TypeId::Long);
+  std::vector<int64_t> counts_;
+};
+
+// sum (Sum = int64_t or double) and avg (also counts) over input values In.
+template <class In, class Sum, bool kAverage>
+class SumAccumulator final : public Accumulator {
+ public:
+  const DataType& result_type() const override { return type_; }
+  void resize(size_t groups) override {
+    sums_.resize(groups, 0);
+    counts_.resize(groups, 0);
+  }
+  void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
+    const In* v = values->data<In>();
+    const bool all_valid = values->all_valid();
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t row = rows[i];
+      if (!all_valid && values->is_null(row)) continue;
+      add(sums_[groups[i]], v[row]);
+      ++counts_[groups[i]];
+    }
+  }
+  ColumnRef result(const uint32_t* groups, size_t n) const override {
+    auto out = Column::make(type_, n);
+    out->resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t g = groups[i];
+      if (counts_[g] == 0) {
+        out->set_null(i);
+      } else if constexpr (kAverage) {
+        out->data<double>()[i] = static_cast<double>(sums_[g]) / static_cast<double>(counts_[g]);
+      } else {
+        out->data<Sum>()[i] = sums_[g];
+      }
+    }
+    return out;
+  }
+  void compact(const std::vector<uint32_t>& kept) override {
+    keep_only(sums_, kept);
+    keep_only(counts_, kept);
+  }
+  size_t memory_bytes() const override { return bytes_of(sums_) + bytes_of(counts_); }
+  void encode(uint32_t g, std::string& out) const override {
+    codec::put(out, sums_[g]);
+    codec::put(out, counts_[g]);
+  }
+  void decode(uint32_t g, std::string_view& in) override {
+    sums_[g] = codec::get<Sum>(in);
+    counts_[g] = codec::get<int64_t>(in);
+  }
+
+ private:
+  static void add(Sum& sum, In value) {
+    if constexpr (std::is_integral_v<Sum>)  // wraps like Java's long (non-ANSI Spark)
+      sum = static_cast<Sum>(static_cast<uint64_t>(sum) + static_cast<uint64_t>(static_cast<int64_t>(value)));
+    else
+      sum += static_cast<Sum>(value);
+  }
+  DataType type_ = DataType::of(kAverage || std::is_floating_point_v<Sum> ? TypeId::Double : TypeId::Long);
+  std::vector<Sum> sums_;
+  std::vector<int64_t> counts_;
+};
+
+// Spark orders NaN above every other value.
+template <class T>
+bool less(const T& a, const T& b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a)) return false;
+    if (std::isnan(b)) return true;
+  }
+  return a < b;
+}
+
+// min, max, first and last: the chosen value per group in a column of the input type.
+template <class T>
+class ValueAccumulator final : public Accumulator {
+ public:
+  ValueAccumulator(AggregateKind kind, const DataType& type) : kind_(kind), values_(Column::make(type)) {}
+  const DataType& result_type() const override { return values_->type(); }
+  void resize(size_t groups) override {
+    size_t old = values_->size();
+    values_->resize(groups);
+    for (size_t g = old; g < groups; ++g) values_->set_null(g);
+    seen_.resize(groups, 0);
+  }
+  void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
+    const T* v = values->data<T>();
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t row = rows[i], g = groups[i];
+      bool is_null = values->is_null(row);
+      switch (kind_) {
+        case AggregateKind::First:
+          if (!seen_[g]) set(g, v[row], is_null);
+          break;
+        case AggregateKind::Last: set(g, v[row], is_null); break;
+        case AggregateKind::Min:
+          if (!is_null && (!seen_[g] || less(v[row], values_->data<T>()[g]))) set(g, v[row], false);
+          break;
+        default:  // Max
+          if (!is_null && (!seen_[g] || less(values_->data<T>()[g], v[row]))) set(g, v[row], false);
+          break;
+      }
+    }
+  }
+  ColumnRef result(const uint32_t* groups, size_t n) const override { return values_->gather(groups, n); }
+  void compact(const std::vector<uint32_t>& kept) override {
+    ColumnRef fresh = Column::make(values_->type(), kept.size());
+    fresh->resize(kept.size());
+    for (size_t i = 0; i < kept.size(); ++i) copy_into(*fresh, i, kept[i]);
+    values_ = std::move(fresh);
+    keep_only(seen_, kept);
+  }
+  size_t memory_bytes() const override {
+    size_t bytes = values_->capacity() * sizeof(T) + bytes_of(seen_);
+    if constexpr (std::is_same_v<T, std::string_view>) bytes += values_->arena().bytes_used();
+    return bytes;
+  }
+  void encode(uint32_t g, std::string& out) const override {
+    codec::put<uint8_t>(out, seen_[g]);
+    codec::put_value(out, *values_, g);
+  }
+  void decode(uint32_t g, std::string_view& in) override {
+    const uint8_t seen = codec::get<uint8_t>(in);
+    auto one = Column::make(values_->type(), 1);
+    codec::append_value(in, *one);
+    set(g, one->data<T>()[0], one->is_null(0));
+    seen_[g] = seen;
+  }
+
+ private:
+  void set(uint32_t g, const T& value, bool is_null) {
+    seen_[g] = 1;
+    if (is_null) return values_->set_null(g);
+    values_->set_valid(g);
+    // Strings are copied into the state's arena (the input batch does not live on).
+    if constexpr (std::is_same_v<T, std::string_view>) values_->data<T>()[g] = values_->arena().copy(value);
+    else values_->data<T>()[g] = value;
+  }
+  void copy_into(Column& dst, size_t i, uint32_t g) const {
+    if (values_->is_null(g)) return dst.set_null(i);
+    if constexpr (std::is_same_v<T, std::string_view>) dst.data<T>()[i] = dst.arena().copy(values_->data<T>()[g]);
+    else dst.data<T>()[i] = values_->data<T>()[g];
+  }
+  AggregateKind kind_;
+  ColumnRef values_;
+  std::vector<uint8_t> seen_;
+};
+
+template <bool kAverage>
+std::unique_ptr<Accumulator> make_sum(const DataType& input) {
+  switch (input.id) {
+    case TypeId::Int: return std::make_unique<SumAccumulator<int32_t, std::conditional_t<kAverage, double, int64_t>, kAverage>>();
+    case TypeId::Long: return std::make_unique<SumAccumulator<int64_t, std::conditional_t<kAverage, double, int64_t>, kAverage>>();
+    case TypeId::Float: return std::make_unique<SumAccumulator<float, double, kAverage>>();
+    case TypeId::Double: return std::make_unique<SumAccumulator<double, double, kAverage>>();
+    default: return nullptr;
+  }
+}
+
+std::unique_ptr<Accumulator> make_value(AggregateKind kind, const DataType& input) {
+  switch (input.id) {
+    case TypeId::Boolean: return std::make_unique<ValueAccumulator<uint8_t>>(kind, input);
+    case TypeId::Int:
+    case TypeId::Date: return std::make_unique<ValueAccumulator<int32_t>>(kind, input);
+    case TypeId::Long:
+    case TypeId::Timestamp: return std::make_unique<ValueAccumulator<int64_t>>(kind, input);
+    case TypeId::Float: return std::make_unique<ValueAccumulator<float>>(kind, input);
+    case TypeId::Double: return std::make_unique<ValueAccumulator<double>>(kind, input);
+    case TypeId::String:
+    case TypeId::Binary: return std::make_unique<ValueAccumulator<std::string_view>>(kind, input);
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::optional<AggregateKind> aggregate_kind(std::string_view name) {
+  if (name == "count") return AggregateKind::Count;
+  if (name == "sum") return AggregateKind::Sum;
+  if (name == "avg" || name == "mean") return AggregateKind::Avg;
+  if (name == "min") return AggregateKind::Min;
+  if (name == "max") return AggregateKind::Max;
+  if (name == "first") return AggregateKind::First;
+  if (name == "last") return AggregateKind::Last;
+  return std::nullopt;
+}
+
+std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType& input) {
+  switch (kind) {
+    case AggregateKind::CountStar: return std::make_unique<CountAccumulator>(true);
+    case AggregateKind::Count: return std::make_unique<CountAccumulator>(false);
+    case AggregateKind::Sum: return make_sum<false>(input);
+    case AggregateKind::Avg: return make_sum<true>(input);
+    default: return make_value(kind, input);
+  }
+}
+
+}  // namespace runnel

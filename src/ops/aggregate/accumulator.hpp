@@ -1,0 +1,48 @@
+// Accumulators: one aggregate function's per-group state, kept in typed
+// arrays indexed by group id (GroupTable numbers groups densely). update()
+// folds a whole batch in one call — a virtual call per batch, a tight typed
+// loop per row. Result types follow Spark: count -> bigint (never null),
+// sum of integers -> bigint (wrapping on overflow, as non-ANSI Spark), sum of
+// floats -> double, avg -> double; min, max, first and last keep the input
+// type. Nulls are skipped except by count(*), first and last (Spark's
+// default ignoreNulls = false).
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "batch/column.hpp"
+
+namespace runnel {
+
+enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max, First, Last };
+
+// The kind for a function name (lower case; "mean" is avg), or nullopt.
+std::optional<AggregateKind> aggregate_kind(std::string_view name);
+
+class Accumulator {
+ public:
+  virtual ~Accumulator() = default;
+  virtual const DataType& result_type() const = 0;
+  // Grows to `groups` groups; new groups hold the empty aggregate.
+  virtual void resize(size_t groups) = 0;
+  // Folds values[rows[i]] into group groups[i] for i < n (values is null for count(*)).
+  virtual void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) = 0;
+  // The results of groups[0..n) as a column.
+  virtual ColumnRef result(const uint32_t* groups, size_t n) const = 0;
+  // Keeps the groups `kept` (old ids, ascending), renumbered 0.. as GroupTable::compact.
+  virtual void compact(const std::vector<uint32_t>& kept) = 0;
+  virtual size_t memory_bytes() const = 0;
+  // The state of group g as bytes (state/codec.hpp), and back into group g
+  // (which exists: resize first). For saving to and restoring from a StateStore.
+  virtual void encode(uint32_t g, std::string& out) const = 0;
+  virtual void decode(uint32_t g, std::string_view& in) = 0;
+};
+
+// An accumulator for `kind` over values of `input` type (ignored for count(*)).
+// Returns nullptr when the kind does not accept that type.
+std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType& input);
+
+}  // namespace runnel

@@ -1,0 +1,454 @@
+// Aggregate (`aggregate: {group_by, aggregates}`, Spark's groupBy().agg()) as a
+// streaming stateful operator (Spark's StateStoreRestore/Save pair in one).
+//
+// push(): evaluates the key and argument expressions column-at-a-time, then
+// for each window pass (one without a window key) hashes the key columns,
+// finds or inserts the groups in a GroupTable and folds the rows into the
+// accumulators. end_batch() emits per output mode and evicts by watermark:
+//   complete  every group, every batch; nothing is evicted, nothing is late
+//   update    the groups changed in this batch; then the groups the watermark closed are dropped
+//   append    the groups the watermark closed, once, as they are dropped
+// With an event-time key (a window over the watermarked column, or that
+// column itself) and append/update, rows at or before the previous batch's
+// watermark are dropped as late; a group is closed when its event time (the
+// window's end) is at or before the current watermark. numRowsDroppedByWatermark
+// counts the late groups of a batch, as Spark drops partial aggregates (one per
+// group of an input partition; runnel's micro-batch is one partition).
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
+#include "base/error.hpp"
+#include "config/node.hpp"
+#include "expr/ast.hpp"
+#include "functions/function.hpp"
+#include "ops/aggregate/accumulator.hpp"
+#include "ops/aggregate/window.hpp"
+#include "ops/selection.hpp"
+#include "plan/steps.hpp"
+#include "state/group_table.hpp"
+#include "state/state_store.hpp"
+
+namespace runnel {
+
+namespace {
+
+struct KeySpec {
+  std::unique_ptr<expr::Expression> expr;  // the key, or the window's time column
+  std::optional<WindowSpec> window;
+  std::string name;  // the output column
+  std::string text;  // for explain
+};
+
+struct AggregateSpec {
+  AggregateKind kind;
+  std::unique_ptr<expr::Expression> arg;  // nullptr for count(*)
+  std::unique_ptr<Accumulator> acc;
+  std::string name;  // the output column
+  std::string text;  // for explain
+};
+
+const DataType& window_type() {
+  static const DataType type = DataType::struct_of(
+      {Field{"start", DataType::of(TypeId::Timestamp)}, Field{"end", DataType::of(TypeId::Timestamp)}});
+  return type;
+}
+
+const char* mode_name(OutputMode mode) {
+  switch (mode) {
+    case OutputMode::Append: return "append";
+    case OutputMode::Update: return "update";
+    case OutputMode::Complete: return "complete";
+  }
+  return "?";
+}
+
+class AggregateOperator final : public Operator {
+ public:
+  AggregateOperator(std::vector<KeySpec> keys, std::vector<AggregateSpec> aggregates, std::optional<size_t> event_time_key,
+                    std::string event_time_column)
+      : keys_(std::move(keys)),
+        aggregates_(std::move(aggregates)),
+        event_time_key_(event_time_key),
+        event_time_column_(std::move(event_time_column)),
+        table_(key_types()),
+        late_table_(key_types()) {
+    std::vector<Field> fields;
+    for (auto& k : keys_) {
+      fields.push_back({k.name, k.window ? window_type() : k.expr->type()});
+      inputs_.insert(inputs_.end(), k.expr->inputs().begin(), k.expr->inputs().end());
+    }
+    for (auto& a : aggregates_) {
+      fields.push_back({a.name, a.acc->result_type()});
+      if (a.arg) inputs_.insert(inputs_.end(), a.arg->inputs().begin(), a.arg->inputs().end());
+    }
+    schema_ = std::make_shared<Schema>(Schema{std::move(fields)});
+    if (keys_.empty()) {  // a global aggregation always has its one group
+      uint32_t row = 0, group = 0;
+      table_.find_or_insert({}, &row, 1, &group);
+      grow_groups();
+    }
+  }
+
+  SchemaRef output_schema() const override { return schema_; }
+  bool stateful() const override { return true; }
+
+  std::string set_output_mode(OutputMode mode) override {
+    if (mode_ && *mode_ != mode)
+      return std::string("the aggregation feeds sinks with different output modes (") + mode_name(*mode_) + " and " +
+             mode_name(mode) + "); give each mode its own transform";
+    if (mode == OutputMode::Append && !event_time_key_)
+      return "Append output mode not supported when there are streaming aggregations on streaming "
+             "DataFrames/DataSets without watermark";
+    mode_ = mode;
+    return "";
+  }
+
+  void push(const BatchContext& ctx, Batch& batch, const Emit&) override {
+    if (batch.empty()) return;
+    Batch dense = dense_inputs(batch, inputs_);
+    const size_t n = dense.num_rows;
+    std::vector<ColumnRef> key_values;
+    for (auto& k : keys_) key_values.push_back(k.expr->evaluate(dense, ctx.eval));
+    std::vector<ColumnRef> args;
+    for (auto& a : aggregates_) args.push_back(a.arg ? a.arg->evaluate(dense, ctx.eval) : nullptr);
+    // A window key's column holds the window starts of the current pass.
+    std::vector<const Column*> key_columns;
+    ColumnRef starts;
+    const KeySpec* window = nullptr;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i].window) {
+        window = &keys_[i];
+        starts = Column::make(DataType::of(TypeId::Timestamp), n);
+        starts->resize(n);
+        key_columns.push_back(starts.get());
+      } else {
+        key_columns.push_back(key_values[i].get());
+      }
+    }
+    rows_.resize(n);
+    groups_.resize(n);
+    const size_t passes = window ? window->window->passes() : 1;
+    for (size_t pass = 0; pass < passes; ++pass) {
+      size_t m = n;
+      if (window) {
+        const Column& time = *key_values[static_cast<size_t>(window - keys_.data())];
+        m = window->window->assign(time, n, pass, starts->data<int64_t>(), rows_.data());
+      } else {
+        std::iota(rows_.begin(), rows_.end(), 0u);
+      }
+      m = drop_late(ctx, key_columns, m);
+      if (m == 0) continue;
+      table_.find_or_insert(key_columns, rows_.data(), m, groups_.data());
+      grow_groups();
+      for (size_t a = 0; a < aggregates_.size(); ++a)
+        aggregates_[a].acc->update(args[a].get(), rows_.data(), groups_.data(), m);
+      for (size_t i = 0; i < m; ++i) updated_[groups_[i]] = 1;
+    }
+  }
+
+  void end_batch(const BatchContext& ctx, const Emit& out) override {
+    if (keys_.empty()) updated_[0] = 1;  // Spark's partial aggregate always yields the global row
+    const OutputMode mode = mode_.value_or(OutputMode::Update);
+    std::vector<uint32_t> emit;
+    for (uint32_t g = 0; g < table_.size(); ++g) {
+      bool wanted = mode == OutputMode::Complete || (mode == OutputMode::Update && updated_[g]) ||
+                    (mode == OutputMode::Append && closed(g, ctx.watermark_us));
+      if (wanted) emit.push_back(g);
+    }
+    emit_groups(emit, out);
+    progress_.rows_updated = static_cast<uint64_t>(std::count(updated_.begin(), updated_.end(), 1));
+    if (evicts() && ctx.watermark_us != kNoWatermark) evict(ctx.watermark_us);
+    std::fill(updated_.begin(), updated_.end(), 0);
+    eviction_watermark_ = ctx.watermark_us;
+    progress_.rows_total = table_.size();
+    progress_.rows_dropped_by_watermark = late_table_.size();
+    if (late_table_.size()) late_table_ = GroupTable(key_types());
+    progress_.memory_used_bytes = memory_bytes();
+  }
+
+  bool needs_batch(int64_t next_watermark_us) const override {
+    return evicts() && next_watermark_us != kNoWatermark && next_watermark_us > eviction_watermark_;
+  }
+
+  std::optional<StateOperatorProgress> state_progress() const override { return progress_; }
+
+  // One entry per group: the encoded key, and the accumulators' states in order.
+  void save_state(StateStore& store) const override {
+    std::vector<std::string> stale;
+    store.for_each([&](std::string_view key, std::string_view) { stale.emplace_back(key); });
+    for (auto& key : stale) store.remove(key);
+    std::string key, value;
+    for (uint32_t g = 0; g < table_.size(); ++g) {
+      key.clear();
+      value.clear();
+      table_.encode_key(g, key);
+      for (auto& a : aggregates_) a.acc->encode(g, value);
+      store.put(key, value);
+    }
+  }
+
+  void load_state(const StateStore& store) override {
+    store.for_each([&](std::string_view key, std::string_view value) {
+      uint32_t g = table_.find_or_insert_encoded(key);
+      grow_groups();
+      for (auto& a : aggregates_) a.acc->decode(g, value);
+      if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+    });
+  }
+
+  std::string explain() const override {
+    std::string s = "Aggregate [keys: ";
+    for (size_t i = 0; i < keys_.size(); ++i) s += (i ? ", " : "") + keys_[i].text;
+    s += "] [aggregates: ";
+    for (size_t i = 0; i < aggregates_.size(); ++i) s += (i ? ", " : "") + aggregates_[i].text;
+    s += "] [event time: " + (event_time_key_ ? event_time_column_ : "none");
+    s += "] [output mode: " + std::string(mode_ ? mode_name(*mode_) : "none") + "]";
+    return s;
+  }
+
+ private:
+  std::vector<DataType> key_types() const {
+    std::vector<DataType> types;
+    for (auto& k : keys_) types.push_back(k.window ? DataType::of(TypeId::Timestamp) : k.expr->type());
+    return types;
+  }
+
+  bool evicts() const { return event_time_key_ && mode_ && *mode_ != OutputMode::Complete; }
+
+  // The event time of a group or row: a window's end, or the time key itself.
+  int64_t event_time(const Column& key, size_t i) const {
+    int64_t t = key.data<int64_t>()[i];
+    const auto& window = keys_[*event_time_key_].window;
+    return window ? t + window->size_us : t;
+  }
+
+  bool closed(uint32_t g, int64_t watermark) const {
+    if (!event_time_key_ || watermark == kNoWatermark) return false;
+    const Column& key = *table_.key_columns()[*event_time_key_];
+    return key.is_valid(g) && event_time(key, g) <= watermark;  // a null time is never closed (null <= x is null)
+  }
+
+  // Removes from rows_[0..m) the rows at or before the late-row watermark.
+  size_t drop_late(const BatchContext& ctx, const std::vector<const Column*>& keys, size_t m) {
+    if (!evicts() || ctx.late_watermark_us == kNoWatermark) return m;
+    const Column& key = *keys[*event_time_key_];
+    size_t kept = 0;
+    late_rows_.clear();
+    for (size_t i = 0; i < m; ++i) {
+      uint32_t row = rows_[i];
+      rows_[kept] = row;
+      bool late = !key.is_null(row) && event_time(key, row) <= ctx.late_watermark_us;
+      if (late) late_rows_.push_back(row);
+      kept += !late;
+    }
+    if (!late_rows_.empty()) {
+      // Spark drops partially aggregated rows, one per late group of the batch: count those.
+      late_groups_.resize(late_rows_.size());
+      late_table_.find_or_insert(keys, late_rows_.data(), late_rows_.size(), late_groups_.data());
+    }
+    return kept;
+  }
+
+  void evict(int64_t watermark) {
+    std::vector<uint8_t> keep(table_.size());
+    for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = !closed(g, watermark);
+    std::vector<uint32_t> kept = table_.compact(keep);
+    if (kept.size() == updated_.size()) return;
+    for (auto& a : aggregates_) a.acc->compact(kept);
+    updated_.resize(kept.size());
+  }
+
+  void grow_groups() {
+    for (auto& a : aggregates_) a.acc->resize(table_.size());
+    updated_.resize(table_.size(), 0);
+  }
+
+  void emit_groups(const std::vector<uint32_t>& groups, const Emit& out) const {
+    const size_t chunk = batch_rows();
+    for (size_t first = 0; first < groups.size(); first += chunk) {
+      const size_t n = std::min(chunk, groups.size() - first);
+      const uint32_t* ids = groups.data() + first;
+      Batch b{schema_, {}, n, nullptr};
+      for (size_t k = 0; k < keys_.size(); ++k) {
+        ColumnRef key = table_.key_columns()[k]->gather(ids, n);
+        b.columns.push_back(keys_[k].window ? window_column(*key, keys_[k].window->size_us) : key);
+      }
+      for (auto& a : aggregates_) b.columns.push_back(a.acc->result(ids, n));
+      out(b);
+    }
+  }
+
+  static ColumnRef window_column(const Column& starts, int64_t size_us) {
+    auto w = Column::make(window_type(), starts.size());
+    w->resize(starts.size());
+    for (size_t i = 0; i < starts.size(); ++i) {
+      w->children()[0]->data<int64_t>()[i] = starts.data<int64_t>()[i];
+      w->children()[1]->data<int64_t>()[i] = starts.data<int64_t>()[i] + size_us;
+    }
+    return w;
+  }
+
+  size_t memory_bytes() const {
+    size_t bytes = table_.memory_bytes() + updated_.capacity();
+    for (auto& a : aggregates_) bytes += a.acc->memory_bytes();
+    return bytes;
+  }
+
+  std::vector<KeySpec> keys_;
+  std::vector<AggregateSpec> aggregates_;
+  std::optional<size_t> event_time_key_;  // index into keys_
+  std::string event_time_column_;
+  GroupTable table_;
+  SchemaRef schema_;
+  std::vector<size_t> inputs_;
+  std::optional<OutputMode> mode_;
+  std::vector<uint8_t> updated_;  // per group: changed in this micro-batch
+  std::vector<uint32_t> rows_, groups_;  // scratch for push
+  GroupTable late_table_;  // the groups of this batch's late rows
+  std::vector<uint32_t> late_rows_, late_groups_;  // scratch for drop_late
+  int64_t eviction_watermark_ = kNoWatermark;
+  StateOperatorProgress progress_{"stateStoreSave"};
+};
+
+// --- planning ---
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+expr::AstPtr parse_item(const config::Node& node) {
+  try {
+    return expr::parse(node.str());
+  } catch (const expr::ExprError& e) {
+    node.fail(e.what());
+  }
+}
+
+std::unique_ptr<expr::Expression> bind_item(const expr::AstPtr& ast, const Schema& input, const config::Node& node) {
+  try {
+    return expr::bind(ast, input);
+  } catch (const expr::ExprError& e) {
+    node.fail(e.what());
+  }
+}
+
+int64_t duration_arg(const expr::Ast& a, const config::Node& node) {
+  if (a.kind == expr::AstKind::Interval) return a.interval_us;
+  if (a.kind == expr::AstKind::Literal && a.literal.type.id == TypeId::String) {
+    int64_t us = config::parse_duration_us(a.literal.s);
+    if (us >= 0) return us;
+    node.fail("window(): invalid duration '" + a.literal.s + "' (expected e.g. '10 minutes')");
+  }
+  node.fail("window(): durations must be string literals such as '10 minutes' or INTERVAL 10 MINUTES");
+}
+
+KeySpec plan_window(const expr::Ast& call, const Schema& input, const config::Node& node) {
+  if (call.children.size() < 2 || call.children.size() > 4)
+    node.fail("window() takes 2 to 4 arguments: window(time, size[, slide[, start]])");
+  KeySpec key;
+  key.expr = bind_item(call.children[0], input, node);
+  if (key.expr->type().id != TypeId::Timestamp)
+    node.fail("data type mismatch: the time column of window() must be a timestamp, but '" +
+              expr::display_name(*call.children[0], &input) + "' is " + key.expr->type().to_string());
+  WindowSpec w;
+  w.size_us = duration_arg(*call.children[1], node);
+  w.slide_us = call.children.size() > 2 ? duration_arg(*call.children[2], node) : w.size_us;
+  w.start_us = call.children.size() > 3 ? duration_arg(*call.children[3], node) : 0;
+  try {
+    w.validate();
+  } catch (const Error& e) {
+    node.fail(e.what());
+  }
+  std::string name = call.alias.empty() ? "window" : call.alias;
+  key.text = w.describe(expr::display_name(*call.children[0], &input)) + " AS " + name;
+  key.window = w;
+  key.name = name;
+  return key;
+}
+
+KeySpec plan_key(const config::Node& node, const Schema& input) {
+  expr::AstPtr ast = parse_item(node);
+  if (ast->kind == expr::AstKind::Call && lower(ast->name) == "window") return plan_window(*ast, input, node);
+  KeySpec key;
+  key.expr = bind_item(ast, input, node);
+  TypeId type = key.expr->type().id;
+  if (type == TypeId::Struct || type == TypeId::Array || type == TypeId::Null)
+    node.fail("grouping by a key of type " + key.expr->type().to_string() + " is not supported yet");
+  key.name = key.expr->name();
+  key.text = node.str();
+  return key;
+}
+
+AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input) {
+  expr::AstPtr ast = parse_item(node);
+  const std::string text = node.str();
+  if (ast->kind != expr::AstKind::Call)
+    node.fail("'" + text + "' is not an aggregate function call (expected e.g. 'sum(bytes) AS bytes')");
+  const std::string name = lower(ast->name);
+  std::optional<AggregateKind> kind = aggregate_kind(name);
+  if (!kind) {
+    bool scalar = fn::find_scalar_function(name) != nullptr;
+    node.fail(scalar ? "'" + text + "' is not an aggregate function call (expected e.g. 'sum(bytes) AS bytes')"
+                     : "aggregate function '" + name + "' is not supported yet (supported: count, sum, avg/mean, "
+                       "min, max, first, last)");
+  }
+  if (ast->distinct) node.fail(name + "(DISTINCT ...) is not supported yet");
+  AggregateSpec spec;
+  spec.kind = *kind;
+  spec.name = ast->alias.empty() ? expr::display_name(*ast, &input) : ast->alias;
+  spec.text = text;
+  if (ast->star) {
+    if (spec.kind != AggregateKind::Count) node.fail("'*' is only allowed in count(*)");
+    spec.kind = AggregateKind::CountStar;
+  } else if (ast->children.size() != 1) {
+    node.fail(name + "() takes exactly one argument");
+  } else {
+    spec.arg = bind_item(ast->children[0], input, node);
+  }
+  spec.acc = make_accumulator(spec.kind, spec.arg ? spec.arg->type() : DataType::of(TypeId::Long));
+  if (!spec.acc)
+    node.fail("data type mismatch: " + name + "() does not accept '" + expr::display_name(*ast->children[0], &input) +
+              "' of type " + spec.arg->type().to_string());
+  return spec;
+}
+
+// The key that carries the watermarked event time: a window over that column, or the column itself.
+std::optional<size_t> find_event_time_key(const std::vector<KeySpec>& keys, const Schema& input,
+                                          const std::string& column) {
+  if (column.empty()) return std::nullopt;
+  std::optional<size_t> index = input.find(column);
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (index && keys[i].expr->column_index() == index) return i;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::unique_ptr<Operator> plan_aggregate(const StepContext& ctx) {
+  const config::Node& value = ctx.step.value;
+  if (!value.is_map()) value.fail("expected a map {group_by: [expr], aggregates: [expr]}");
+  value.check_keys({"group_by", "aggregates"});
+  std::vector<KeySpec> keys;
+  bool has_window = false;
+  if (value["group_by"].defined()) {
+    config::Node list = value["group_by"];
+    for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list}) {
+      keys.push_back(plan_key(item, *ctx.input));
+      if (keys.back().window && has_window) item.fail("only one window() key is allowed");
+      has_window |= keys.back().window.has_value();
+    }
+  }
+  std::vector<AggregateSpec> aggregates;
+  config::Node list = value.required("aggregates");
+  for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list})
+    aggregates.push_back(plan_aggregate_call(item, *ctx.input));
+  if (aggregates.empty()) list.fail("at least one aggregate is needed (e.g. 'count(*) AS n')");
+  auto event_time_key = find_event_time_key(keys, *ctx.input, ctx.event_time_column);
+  return std::make_unique<AggregateOperator>(std::move(keys), std::move(aggregates), event_time_key,
+                                             ctx.event_time_column);
+}
+
+}  // namespace

@@ -1,0 +1,207 @@
+#include "state/group_table.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <string_view>
+
+#include "state/codec.hpp"
+
+namespace runnel {
+
+namespace {
+
+constexpr uint32_t kEmpty = UINT32_MAX;
+constexpr uint64_t kNullHash = 0x7f4a7c159e3779b9ULL;
+
+uint64_t mix(uint64_t x) {  // MurmurHash3's 64-bit finaliser
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// Floating-point keys are normalised as Spark does: -0.0 is 0.0, every NaN is one NaN.
+template <class F>
+F normalise(F v) {
+  if (std::isnan(v)) return std::numeric_limits<F>::quiet_NaN();
+  return v == 0 ? F(0) : v;
+}
+
+template <class T>
+uint64_t bits_of(T v) {
+  if constexpr (std::is_floating_point_v<T>) v = normalise(v);
+  uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  return bits;
+}
+
+template <class T>
+uint64_t hash_value(T v) {
+  if constexpr (std::is_same_v<T, std::string_view>) return std::hash<std::string_view>{}(v);
+  else return mix(bits_of(v));
+}
+
+// Folds one key column into the running row hashes.
+template <class T>
+void hash_column(const Column& c, const uint32_t* rows, size_t n, uint64_t* out) {
+  const T* values = c.data<T>();
+  if (c.all_valid()) {
+    for (size_t i = 0; i < n; ++i) out[i] = mix(out[i] * 31 + hash_value(values[rows[i]]));
+    return;
+  }
+  for (size_t i = 0; i < n; ++i)
+    out[i] = mix(out[i] * 31 + (c.is_null(rows[i]) ? kNullHash : hash_value(values[rows[i]])));
+}
+
+template <class T>
+bool equal_values(const Column& a, size_t i, const Column& b, size_t j) {
+  if constexpr (std::is_floating_point_v<T>) return bits_of(a.data<T>()[i]) == bits_of(b.data<T>()[j]);
+  else return a.data<T>()[i] == b.data<T>()[j];
+}
+
+bool equal(const Column& a, size_t i, const Column& b, size_t j) {
+  bool a_null = a.is_null(i), b_null = b.is_null(j);
+  if (a_null || b_null) return a_null == b_null;
+  switch (a.id()) {
+    case TypeId::Boolean: return equal_values<uint8_t>(a, i, b, j);
+    case TypeId::Int:
+    case TypeId::Date: return equal_values<int32_t>(a, i, b, j);
+    case TypeId::Float: return equal_values<float>(a, i, b, j);
+    case TypeId::Double: return equal_values<double>(a, i, b, j);
+    case TypeId::String:
+    case TypeId::Binary: return equal_values<std::string_view>(a, i, b, j);
+    default: return equal_values<int64_t>(a, i, b, j);
+  }
+}
+
+}  // namespace
+
+GroupTable::GroupTable(std::vector<DataType> key_types) {
+  for (auto& t : key_types) keys_.push_back(Column::make(std::move(t)));
+  slots_.assign(16, kEmpty);
+}
+
+void GroupTable::hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n) {
+  row_hashes_.assign(n, 0);
+  uint64_t* out = row_hashes_.data();
+  for (const Column* c : keys) {
+    switch (c->id()) {
+      case TypeId::Boolean: hash_column<uint8_t>(*c, rows, n, out); break;
+      case TypeId::Int:
+      case TypeId::Date: hash_column<int32_t>(*c, rows, n, out); break;
+      case TypeId::Float: hash_column<float>(*c, rows, n, out); break;
+      case TypeId::Double: hash_column<double>(*c, rows, n, out); break;
+      case TypeId::String:
+      case TypeId::Binary: hash_column<std::string_view>(*c, rows, n, out); break;
+      default: hash_column<int64_t>(*c, rows, n, out); break;
+    }
+  }
+}
+
+bool GroupTable::row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const {
+  for (size_t k = 0; k < keys.size(); ++k)
+    if (!equal(*keys[k], row, *keys_[k], group)) return false;
+  return true;
+}
+
+uint32_t GroupTable::insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash) {
+  uint32_t group = static_cast<uint32_t>(hashes_.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    Column& dst = *keys_[k];
+    // Strings are copied into the state's own arena: sharing the input's arena
+    // would keep every input batch alive as long as the state.
+    if (dst.type().is_string_like() && keys[k]->is_valid(row)) dst.append_string(keys[k]->data<std::string_view>()[row]);
+    else dst.append_from(*keys[k], row);
+  }
+  hashes_.push_back(hash);
+  return group;
+}
+
+void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n,
+                                uint32_t* group_ids) {
+  hash_rows(keys, rows, n);
+  for (size_t i = 0; i < n; ++i) {
+    if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    const uint64_t hash = row_hashes_[i];
+    const size_t mask = slots_.size() - 1;
+    size_t slot = hash & mask;
+    for (;; slot = (slot + 1) & mask) {
+      uint32_t g = slots_[slot];
+      if (g == kEmpty) {
+        g = insert(keys, rows[i], hash);
+        slots_[slot] = g;
+        group_ids[i] = g;
+        break;
+      }
+      if (hashes_[g] == hash && row_equals_group(keys, rows[i], g)) {
+        group_ids[i] = g;
+        break;
+      }
+    }
+  }
+}
+
+void GroupTable::rehash(size_t capacity) {
+  slots_.assign(capacity, kEmpty);
+  const size_t mask = capacity - 1;
+  for (uint32_t g = 0; g < hashes_.size(); ++g) {
+    size_t slot = hashes_[g] & mask;
+    while (slots_[slot] != kEmpty) slot = (slot + 1) & mask;
+    slots_[slot] = g;
+  }
+}
+
+std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) {
+  std::vector<uint32_t> kept;
+  for (uint32_t g = 0; g < hashes_.size(); ++g)
+    if (keep[g]) kept.push_back(g);
+  if (kept.size() == hashes_.size()) return kept;
+  std::vector<uint64_t> hashes(kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) hashes[i] = hashes_[kept[i]];
+  hashes_ = std::move(hashes);
+  for (auto& k : keys_) {
+    // Strings are re-copied so the evicted groups' bytes are freed with the old arena.
+    ColumnRef fresh = Column::make(k->type(), kept.size());
+    for (uint32_t g : kept) {
+      if (k->type().is_string_like() && k->is_valid(g)) fresh->append_string(k->data<std::string_view>()[g]);
+      else fresh->append_from(*k, g);
+    }
+    k = std::move(fresh);
+  }
+  size_t capacity = 16;
+  while (capacity < hashes_.size() * 2 + 2) capacity *= 2;
+  rehash(capacity);
+  return kept;
+}
+
+void GroupTable::encode_key(uint32_t g, std::string& out) const {
+  for (auto& k : keys_) codec::put_value(out, *k, g);
+}
+
+uint32_t GroupTable::find_or_insert_encoded(std::string_view key) {
+  std::vector<ColumnRef> row;
+  std::vector<const Column*> columns;
+  for (auto& k : keys_) {
+    row.push_back(Column::make(k->type(), 1));
+    codec::append_value(key, *row.back());
+    columns.push_back(row.back().get());
+  }
+  if (!key.empty()) fail(ErrorKind::Internal, "corrupt state key: trailing bytes");
+  uint32_t first = 0, group = 0;
+  find_or_insert(columns, &first, 1, &group);
+  return group;
+}
+
+size_t GroupTable::memory_bytes() const {
+  size_t bytes = slots_.capacity() * sizeof(uint32_t) + hashes_.capacity() * sizeof(uint64_t);
+  for (auto& k : keys_) {
+    bytes += k->capacity() * std::max<size_t>(physical_width(k->id()), 1) + (k->capacity() + 63) / 8;
+    if (k->type().is_string_like()) bytes += k->arena().bytes_used();
+  }
+  return bytes;
+}
+
+}  // namespace runnel

@@ -1,0 +1,57 @@
+// GroupTable: the keys of a stateful operator's state — a flat
+// open-addressing hash table (linear probing, 32-bit group ids in the slots)
+// over key columns that hold one row per group. Groups are numbered densely
+// 0..size()-1 in insertion order, so per-group values live in plain typed
+// arrays indexed by group id (see ops/aggregate/accumulator.hpp).
+//
+// This is the seam the checkpoint issue builds on: a group is a row of
+// key_columns() plus the operator's per-group values; eviction goes through
+// compact(), which tells the owner which groups survive. Keys are compared
+// with SQL grouping semantics: null is a group of its own, -0.0 equals 0.0,
+// and all NaNs are one group (Spark normalises floating-point keys).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "batch/column.hpp"
+
+namespace runnel {
+
+class GroupTable {
+ public:
+  explicit GroupTable(std::vector<DataType> key_types);
+
+  size_t size() const { return hashes_.size(); }
+  const std::vector<ColumnRef>& key_columns() const { return keys_; }
+
+  // For the rows rows[0..n) of `keys` (columns of the key types), writes each
+  // row's group id to group_ids[0..n), inserting the groups not seen yet.
+  // Hashes column-at-a-time, then probes.
+  void find_or_insert(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n, uint32_t* group_ids);
+
+  // Keeps the groups whose keep[g] is set, renumbered in their old order;
+  // returns the old ids of the kept groups (for per-group arrays to gather).
+  std::vector<uint32_t> compact(const std::vector<uint8_t>& keep);
+
+  size_t memory_bytes() const;
+
+  // Group g's key as bytes (state/codec.hpp), and the group of an encoded key
+  // (inserted when new): for saving to and restoring from a StateStore.
+  void encode_key(uint32_t g, std::string& out) const;
+  uint32_t find_or_insert_encoded(std::string_view key);
+
+ private:
+  void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);
+  bool row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const;
+  uint32_t insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash);
+  void rehash(size_t capacity);
+
+  std::vector<ColumnRef> keys_;   // one row per group
+  std::vector<uint64_t> hashes_;  // per group, so growth never rehashes keys
+  std::vector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
+  std::vector<uint64_t> row_hashes_;  // scratch for find_or_insert
+};
+
+}  // namespace runnel

@@ -1,0 +1,20 @@
+#include "state/state_store.hpp"
+
+namespace runnel {
+
+std::optional<std::string> MemoryStateStore::get(std::string_view key) const {
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return std::nullopt;
+  return it->second;
+}
+
+void MemoryStateStore::for_each(const std::function<void(std::string_view, std::string_view)>& fn) const {
+  for (const auto& [key, value] : pending_) fn(key, value);
+}
+
+void MemoryStateStore::commit(int64_t version) {
+  committed_ = pending_;
+  version_ = version;
+}
+
+}  // namespace runnel

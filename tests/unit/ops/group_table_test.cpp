@@ -1,0 +1,103 @@
+#include <doctest.h>
+
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "state/group_table.hpp"
+
+using namespace runnel;
+
+namespace {
+
+std::vector<uint32_t> all_rows(size_t n) {
+  std::vector<uint32_t> rows(n);
+  std::iota(rows.begin(), rows.end(), 0u);
+  return rows;
+}
+
+std::vector<uint32_t> groups_of(GroupTable& table, const std::vector<const Column*>& keys, size_t n) {
+  auto rows = all_rows(n);
+  std::vector<uint32_t> ids(n);
+  table.find_or_insert(keys, rows.data(), n, ids.data());
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("groups are numbered in insertion order and found again") {
+  GroupTable table({DataType::of(TypeId::String), DataType::of(TypeId::Long)});
+  auto words = Column::make(DataType::of(TypeId::String));
+  auto nums = Column::make(DataType::of(TypeId::Long));
+  for (auto [w, n] : std::vector<std::pair<const char*, int64_t>>{{"a", 1}, {"b", 1}, {"a", 1}, {"a", 2}, {"b", 1}}) {
+    words->append_string(w);
+    nums->append(n);
+  }
+  auto ids = groups_of(table, {words.get(), nums.get()}, 5);
+  CHECK(ids == std::vector<uint32_t>{0, 1, 0, 2, 1});
+  CHECK(table.size() == 3);
+  CHECK(table.key_columns()[0]->data<std::string_view>()[2] == "a");
+  CHECK(table.key_columns()[1]->data<int64_t>()[2] == 2);
+}
+
+TEST_CASE("null is a group of its own, apart from every value") {
+  GroupTable table({DataType::of(TypeId::Int)});
+  auto c = Column::make(DataType::of(TypeId::Int));
+  c->append<int32_t>(0);
+  c->append_null();
+  c->append<int32_t>(0);
+  c->append_null();
+  auto ids = groups_of(table, {c.get()}, 4);
+  CHECK(ids == std::vector<uint32_t>{0, 1, 0, 1});
+  CHECK(table.key_columns()[0]->is_null(1));
+}
+
+TEST_CASE("-0.0 groups with 0.0 and every NaN is one group") {
+  GroupTable table({DataType::of(TypeId::Double)});
+  auto c = Column::make(DataType::of(TypeId::Double));
+  for (double v : {0.0, -0.0, std::nan("1"), -std::nan("2"), 1.5}) c->append(v);
+  auto ids = groups_of(table, {c.get()}, 5);
+  CHECK(ids == std::vector<uint32_t>{0, 0, 1, 1, 2});
+}
+
+TEST_CASE("growth keeps every group findable") {
+  GroupTable table({DataType::of(TypeId::Long)});
+  auto c = Column::make(DataType::of(TypeId::Long));
+  const size_t n = 100'000;
+  for (size_t i = 0; i < n; ++i) c->append(static_cast<int64_t>(i * 7919 % n));
+  auto ids = groups_of(table, {c.get()}, n);
+  CHECK(table.size() == n);
+  auto again = groups_of(table, {c.get()}, n);
+  CHECK(again == ids);
+  CHECK(table.size() == n);
+}
+
+TEST_CASE("keys that collide in the slots are told apart by value") {
+  // Many keys in a small table: probing must compare keys, not stop at the first slot.
+  GroupTable table({DataType::of(TypeId::String)});
+  auto c = Column::make(DataType::of(TypeId::String));
+  for (int i = 0; i < 64; ++i) c->append_string("key" + std::to_string(i % 32));
+  auto ids = groups_of(table, {c.get()}, 64);
+  for (int i = 0; i < 32; ++i) CHECK(ids[static_cast<size_t>(i)] == ids[static_cast<size_t>(i + 32)]);
+  CHECK(table.size() == 32);
+}
+
+TEST_CASE("a table without keys has one group") {
+  GroupTable table({});
+  auto ids = groups_of(table, {}, 3);
+  CHECK(ids == std::vector<uint32_t>{0, 0, 0});
+  CHECK(table.size() == 1);
+}
+
+TEST_CASE("compact keeps the chosen groups, renumbered, and still finds them") {
+  GroupTable table({DataType::of(TypeId::String)});
+  auto c = Column::make(DataType::of(TypeId::String));
+  for (const char* w : {"a", "b", "c", "d"}) c->append_string(w);
+  groups_of(table, {c.get()}, 4);
+  auto kept = table.compact({0, 1, 0, 1});
+  CHECK(kept == std::vector<uint32_t>{1, 3});
+  CHECK(table.size() == 2);
+  auto ids = groups_of(table, {c.get()}, 4);
+  CHECK(ids == std::vector<uint32_t>{2, 0, 3, 1});  // a and c come back as new groups
+}
