@@ -33,8 +33,9 @@ class Executor {
   // Runs micro-batches until the trigger says stop, all sources end, or a
   // signal arrives. Returns the process exit code (0 on a clean stop).
   int run();
-  // Runs exactly one micro-batch if any source has new data (or, at the end of
-  // the stream, the final one); returns false when nothing ran.
+  // Runs one micro-batch if any source has new data, then at once any no-data
+  // batch the advanced watermark makes due (Spark's processAllAvailable);
+  // returns false when nothing ran.
   bool run_batch(std::chrono::milliseconds wait);
   // Runs the end-of-stream batch (watermark to +infinity) and closes sinks.
   void finish();
