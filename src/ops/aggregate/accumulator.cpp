@@ -195,6 +195,82 @@ class ValueAccumulator final : public Accumulator {
   std::vector<uint8_t> seen_;
 };
 
+// stddev and variance from the count, mean and sum of squared deviations
+// (m2), updated per value as Spark's CentralMomentAgg does (Welford's
+// method, in doubles), so results agree with Spark to the last bit.
+template <class In>
+class CentralMomentAccumulator final : public Accumulator {
+ public:
+  explicit CentralMomentAccumulator(AggregateKind kind) : kind_(kind) {}
+  const DataType& result_type() const override { return type_; }
+  void resize(size_t groups) override {
+    counts_.resize(groups, 0);
+    means_.resize(groups, 0);
+    m2s_.resize(groups, 0);
+  }
+  void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
+    const In* v = values->data<In>();
+    const bool all_valid = values->all_valid();
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t row = rows[i], g = groups[i];
+      if (!all_valid && values->is_null(row)) continue;
+      const double count = static_cast<double>(++counts_[g]);
+      const double delta = static_cast<double>(v[row]) - means_[g];
+      const double delta_n = delta / count;
+      means_[g] += delta_n;
+      m2s_[g] += delta * (delta - delta_n);
+    }
+  }
+  ColumnRef result(const uint32_t* groups, size_t n) const override {
+    const bool sample = kind_ == AggregateKind::StddevSamp || kind_ == AggregateKind::VarSamp;
+    const bool root = kind_ == AggregateKind::StddevSamp || kind_ == AggregateKind::StddevPop;
+    auto out = Column::make(type_, n);
+    out->resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t count = counts_[groups[i]];
+      if (count == 0 || (sample && count == 1)) {
+        out->set_null(i);
+        continue;
+      }
+      const double variance = m2s_[groups[i]] / static_cast<double>(sample ? count - 1 : count);
+      out->data<double>()[i] = root ? std::sqrt(variance) : variance;
+    }
+    return out;
+  }
+  void compact(const std::vector<uint32_t>& kept) override {
+    keep_only(counts_, kept);
+    keep_only(means_, kept);
+    keep_only(m2s_, kept);
+  }
+  size_t memory_bytes() const override { return bytes_of(counts_) + bytes_of(means_) + bytes_of(m2s_); }
+  void encode(uint32_t g, std::string& out) const override {
+    codec::put(out, counts_[g]);
+    codec::put(out, means_[g]);
+    codec::put(out, m2s_[g]);
+  }
+  void decode(uint32_t g, std::string_view& in) override {
+    counts_[g] = codec::get<int64_t>(in);
+    means_[g] = codec::get<double>(in);
+    m2s_[g] = codec::get<double>(in);
+  }
+
+ private:
+  AggregateKind kind_;
+  DataType type_ = DataType::of(TypeId::Double);
+  std::vector<int64_t> counts_;
+  std::vector<double> means_, m2s_;
+};
+
+std::unique_ptr<Accumulator> make_central_moment(AggregateKind kind, const DataType& input) {
+  switch (input.id) {
+    case TypeId::Int: return std::make_unique<CentralMomentAccumulator<int32_t>>(kind);
+    case TypeId::Long: return std::make_unique<CentralMomentAccumulator<int64_t>>(kind);
+    case TypeId::Float: return std::make_unique<CentralMomentAccumulator<float>>(kind);
+    case TypeId::Double: return std::make_unique<CentralMomentAccumulator<double>>(kind);
+    default: return nullptr;
+  }
+}
+
 template <bool kAverage>
 std::unique_ptr<Accumulator> make_sum(const DataType& input) {
   switch (input.id) {
@@ -231,6 +307,10 @@ std::optional<AggregateKind> aggregate_kind(std::string_view name) {
   if (name == "max") return AggregateKind::Max;
   if (name == "first") return AggregateKind::First;
   if (name == "last") return AggregateKind::Last;
+  if (name == "stddev" || name == "std" || name == "stddev_samp") return AggregateKind::StddevSamp;
+  if (name == "stddev_pop") return AggregateKind::StddevPop;
+  if (name == "variance" || name == "var_samp") return AggregateKind::VarSamp;
+  if (name == "var_pop") return AggregateKind::VarPop;
   return std::nullopt;
 }
 
@@ -240,6 +320,10 @@ std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType
     case AggregateKind::Count: return std::make_unique<CountAccumulator>(false);
     case AggregateKind::Sum: return make_sum<false>(input);
     case AggregateKind::Avg: return make_sum<true>(input);
+    case AggregateKind::StddevSamp:
+    case AggregateKind::StddevPop:
+    case AggregateKind::VarSamp:
+    case AggregateKind::VarPop: return make_central_moment(kind, input);
     default: return make_value(kind, input);
   }
 }

@@ -5,7 +5,9 @@
 // sum of integers -> bigint (wrapping on overflow, as non-ANSI Spark), sum of
 // floats -> double, avg -> double; min, max, first and last keep the input
 // type. Nulls are skipped except by count(*), first and last (Spark's
-// default ignoreNulls = false).
+// default ignoreNulls = false). stddev_samp/stddev_pop/var_samp/var_pop ->
+// double, null without values; the sample forms are also null for a single
+// value (Spark 3's default, spark.sql.legacy.statisticalAggregate = false).
 #pragma once
 #include <memory>
 #include <optional>
@@ -17,9 +19,10 @@
 
 namespace runnel {
 
-enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max, First, Last };
+enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max, First, Last, StddevSamp, StddevPop, VarSamp, VarPop };
 
-// The kind for a function name (lower case; "mean" is avg), or nullopt.
+// The kind for a function name (lower case; Spark's aliases: "mean" is avg,
+// "std" and "stddev" are stddev_samp, "variance" is var_samp), or nullopt.
 std::optional<AggregateKind> aggregate_kind(std::string_view name);
 
 class Accumulator {

@@ -393,7 +393,8 @@ AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input)
     bool scalar = fn::find_scalar_function(name) != nullptr;
     node.fail(scalar ? "'" + text + "' is not an aggregate function call (expected e.g. 'sum(bytes) AS bytes')"
                      : "aggregate function '" + name + "' is not supported yet (supported: count, sum, avg/mean, "
-                       "min, max, first, last)");
+                       "min, max, first, last, stddev/std/stddev_samp, stddev_pop, variance/var_samp, "
+                       "var_pop)");
   }
   if (ast->distinct) node.fail(name + "(DISTINCT ...) is not supported yet");
   AggregateSpec spec;
