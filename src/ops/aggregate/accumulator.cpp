@@ -3,6 +3,7 @@
 #include "state/codec.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <optional>
 
 namespace runnel {
@@ -271,6 +272,100 @@ std::unique_ptr<Accumulator> make_central_moment(AggregateKind kind, const DataT
   }
 }
 
+// Sets row g of dst (a flat type) to row `row` of src, copying strings into
+// dst's arena (the input batch does not live on).
+void store(Column& dst, size_t g, const Column& src, size_t row) {
+  if (src.is_null(row)) return dst.set_null(g);
+  dst.set_valid(g);
+  if (dst.id() == TypeId::String || dst.id() == TypeId::Binary) {
+    dst.data<std::string_view>()[g] = dst.arena().copy(src.data<std::string_view>()[row]);
+    return;
+  }
+  const size_t width = physical_width(dst.id());
+  std::memcpy(dst.data<char>() + g * width, src.data<char>() + row * width, width);
+}
+
+bool is_flat(TypeId id) {
+  switch (id) {
+    case TypeId::Boolean: case TypeId::Int: case TypeId::Date: case TypeId::Long: case TypeId::Timestamp:
+    case TypeId::Float: case TypeId::Double: case TypeId::String: case TypeId::Binary: return true;
+    default: return false;
+  }
+}
+
+// min_by and max_by: per group the chosen value and its ordering value, as
+// columns of their types; Y is the ordering's physical type.
+template <class Y>
+class ExtremumByAccumulator final : public Accumulator {
+ public:
+  ExtremumByAccumulator(bool max, const DataType& values, const DataType& ordering)
+      : max_(max), values_(Column::make(values)), orderings_(Column::make(ordering)) {}
+  const DataType& result_type() const override { return values_->type(); }
+  void resize(size_t groups) override {
+    const size_t old = values_->size();
+    values_->resize(groups);
+    orderings_->resize(groups);
+    for (size_t g = old; g < groups; ++g) values_->set_null(g);
+    seen_.resize(groups, 0);
+  }
+  void update(const Column*, const uint32_t*, const uint32_t*, size_t) override {
+    fail(ErrorKind::Internal, "min_by/max_by folded without its ordering");
+  }
+  void update_ordered(const Column* values, const Column* ordering, const uint32_t* rows, const uint32_t* groups,
+                      size_t n) override {
+    const Y* y = ordering->data<Y>();
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t row = rows[i], g = groups[i];
+      if (ordering->is_null(row)) continue;
+      const Y& best = orderings_->data<Y>()[g];
+      // Strictly better only: the first row wins a tie, as Spark's max_by/min_by.
+      if (seen_[g] && !(max_ ? less(best, y[row]) : less(y[row], best))) continue;
+      seen_[g] = 1;
+      store(*orderings_, g, *ordering, row);
+      store(*values_, g, *values, row);
+    }
+  }
+  ColumnRef result(const uint32_t* groups, size_t n) const override { return values_->gather(groups, n); }
+  void compact(const std::vector<uint32_t>& kept) override {
+    values_ = kept_rows(*values_, kept);
+    orderings_ = kept_rows(*orderings_, kept);
+    keep_only(seen_, kept);
+  }
+  size_t memory_bytes() const override {
+    return bytes_of(seen_) + column_bytes(*values_) + column_bytes(*orderings_);
+  }
+  void encode(uint32_t g, std::string& out) const override {
+    codec::put<uint8_t>(out, seen_[g]);
+    codec::put_value(out, *values_, g);
+    codec::put_value(out, *orderings_, g);
+  }
+  void decode(uint32_t g, std::string_view& in) override {
+    seen_[g] = codec::get<uint8_t>(in);
+    for (Column* column : {values_.get(), orderings_.get()}) {
+      auto one = Column::make(column->type(), 1);
+      codec::append_value(in, *one);
+      store(*column, g, *one, 0);
+    }
+  }
+
+ private:
+  static ColumnRef kept_rows(const Column& column, const std::vector<uint32_t>& kept) {
+    ColumnRef fresh = Column::make(column.type(), kept.size());
+    fresh->resize(kept.size());
+    for (size_t i = 0; i < kept.size(); ++i) store(*fresh, i, column, kept[i]);
+    return fresh;
+  }
+  static size_t column_bytes(Column& column) {
+    size_t bytes = column.capacity() * physical_width(column.id());
+    if (column.id() == TypeId::String || column.id() == TypeId::Binary)
+      bytes += column.arena().bytes_used();
+    return bytes;
+  }
+  bool max_;
+  ColumnRef values_, orderings_;
+  std::vector<uint8_t> seen_;
+};
+
 template <bool kAverage>
 std::unique_ptr<Accumulator> make_sum(const DataType& input) {
   switch (input.id) {
@@ -311,6 +406,8 @@ std::optional<AggregateKind> aggregate_kind(std::string_view name) {
   if (name == "stddev_pop") return AggregateKind::StddevPop;
   if (name == "variance" || name == "var_samp") return AggregateKind::VarSamp;
   if (name == "var_pop") return AggregateKind::VarPop;
+  if (name == "min_by") return AggregateKind::MinBy;
+  if (name == "max_by") return AggregateKind::MaxBy;
   return std::nullopt;
 }
 
@@ -325,6 +422,23 @@ std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType
     case AggregateKind::VarSamp:
     case AggregateKind::VarPop: return make_central_moment(kind, input);
     default: return make_value(kind, input);
+  }
+}
+
+std::unique_ptr<Accumulator> make_accumulator_by(AggregateKind kind, const DataType& values, const DataType& ordering) {
+  if (!is_flat(values.id)) return nullptr;
+  const bool max = kind == AggregateKind::MaxBy;
+  switch (ordering.id) {
+    case TypeId::Boolean: return std::make_unique<ExtremumByAccumulator<uint8_t>>(max, values, ordering);
+    case TypeId::Int:
+    case TypeId::Date: return std::make_unique<ExtremumByAccumulator<int32_t>>(max, values, ordering);
+    case TypeId::Long:
+    case TypeId::Timestamp: return std::make_unique<ExtremumByAccumulator<int64_t>>(max, values, ordering);
+    case TypeId::Float: return std::make_unique<ExtremumByAccumulator<float>>(max, values, ordering);
+    case TypeId::Double: return std::make_unique<ExtremumByAccumulator<double>>(max, values, ordering);
+    case TypeId::String:
+    case TypeId::Binary: return std::make_unique<ExtremumByAccumulator<std::string_view>>(max, values, ordering);
+    default: return nullptr;
   }
 }
 

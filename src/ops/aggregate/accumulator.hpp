@@ -8,6 +8,9 @@
 // default ignoreNulls = false). stddev_samp/stddev_pop/var_samp/var_pop ->
 // double, null without values; the sample forms are also null for a single
 // value (Spark 3's default, spark.sql.legacy.statisticalAggregate = false).
+// min_by(x, y)/max_by(x, y) -> x's type: the x of the row with the least/
+// greatest non-null y (the first such row on ties, x may be null), null when
+// no row has a y.
 #pragma once
 #include <memory>
 #include <optional>
@@ -19,7 +22,8 @@
 
 namespace runnel {
 
-enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max, First, Last, StddevSamp, StddevPop, VarSamp, VarPop };
+enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max, First, Last, StddevSamp, StddevPop, VarSamp, VarPop,
+                           MinBy, MaxBy };
 
 // The kind for a function name (lower case; Spark's aliases: "mean" is avg,
 // "std" and "stddev" are stddev_samp, "variance" is var_samp), or nullopt.
@@ -33,6 +37,12 @@ class Accumulator {
   virtual void resize(size_t groups) = 0;
   // Folds values[rows[i]] into group groups[i] for i < n (values is null for count(*)).
   virtual void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) = 0;
+  // The same for two-argument aggregates (min_by, max_by), ordered by `ordering`;
+  // only they need it, the others ignore `ordering`.
+  virtual void update_ordered(const Column* values, const Column* ordering, const uint32_t* rows,
+                              const uint32_t* groups, size_t n) {
+    update(values, rows, groups, n);
+  }
   // The results of groups[0..n) as a column.
   virtual ColumnRef result(const uint32_t* groups, size_t n) const = 0;
   // Keeps the groups `kept` (old ids, ascending), renumbered 0.. as GroupTable::compact.
@@ -47,5 +57,8 @@ class Accumulator {
 // An accumulator for `kind` over values of `input` type (ignored for count(*)).
 // Returns nullptr when the kind does not accept that type.
 std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType& input);
+// An accumulator for min_by/max_by of `values` ordered by `ordering`, or nullptr
+// when a type is not supported (flat types only).
+std::unique_ptr<Accumulator> make_accumulator_by(AggregateKind kind, const DataType& values, const DataType& ordering);
 
 }  // namespace runnel

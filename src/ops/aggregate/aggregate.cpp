@@ -43,6 +43,7 @@ struct KeySpec {
 struct AggregateSpec {
   AggregateKind kind;
   std::unique_ptr<expr::Expression> arg;  // nullptr for count(*)
+  std::unique_ptr<expr::Expression> ordering;  // min_by/max_by's second argument, else nullptr
   std::unique_ptr<Accumulator> acc;
   std::string name;  // the output column
   std::string text;  // for explain
@@ -81,6 +82,7 @@ class AggregateOperator final : public Operator {
     for (auto& a : aggregates_) {
       fields.push_back({a.name, a.acc->result_type()});
       if (a.arg) inputs_.insert(inputs_.end(), a.arg->inputs().begin(), a.arg->inputs().end());
+      if (a.ordering) inputs_.insert(inputs_.end(), a.ordering->inputs().begin(), a.ordering->inputs().end());
     }
     schema_ = std::make_shared<Schema>(Schema{std::move(fields)});
     if (keys_.empty()) {  // a global aggregation always has its one group
@@ -111,7 +113,11 @@ class AggregateOperator final : public Operator {
     std::vector<ColumnRef> key_values;
     for (auto& k : keys_) key_values.push_back(k.expr->evaluate(dense, ctx.eval));
     std::vector<ColumnRef> args;
-    for (auto& a : aggregates_) args.push_back(a.arg ? a.arg->evaluate(dense, ctx.eval) : nullptr);
+    std::vector<ColumnRef> orderings;
+    for (auto& a : aggregates_) {
+      args.push_back(a.arg ? a.arg->evaluate(dense, ctx.eval) : nullptr);
+      orderings.push_back(a.ordering ? a.ordering->evaluate(dense, ctx.eval) : nullptr);
+    }
     // A window key's column holds the window starts of the current pass.
     std::vector<const Column*> key_columns;
     ColumnRef starts;
@@ -141,8 +147,12 @@ class AggregateOperator final : public Operator {
       if (m == 0) continue;
       table_.find_or_insert(key_columns, rows_.data(), m, groups_.data());
       grow_groups();
-      for (size_t a = 0; a < aggregates_.size(); ++a)
-        aggregates_[a].acc->update(args[a].get(), rows_.data(), groups_.data(), m);
+      for (size_t a = 0; a < aggregates_.size(); ++a) {
+        if (orderings[a])
+          aggregates_[a].acc->update_ordered(args[a].get(), orderings[a].get(), rows_.data(), groups_.data(), m);
+        else
+          aggregates_[a].acc->update(args[a].get(), rows_.data(), groups_.data(), m);
+      }
       for (size_t i = 0; i < m; ++i) updated_[groups_[i]] = 1;
     }
   }
@@ -393,7 +403,7 @@ AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input)
     bool scalar = fn::find_scalar_function(name) != nullptr;
     node.fail(scalar ? "'" + text + "' is not an aggregate function call (expected e.g. 'sum(bytes) AS bytes')"
                      : "aggregate function '" + name + "' is not supported yet (supported: count, sum, avg/mean, "
-                       "min, max, first, last, stddev/std/stddev_samp, stddev_pop, variance/var_samp, "
+                       "min, max, min_by, max_by, first, last, stddev/std/stddev_samp, stddev_pop, variance/var_samp, "
                        "var_pop)");
   }
   if (ast->distinct) node.fail(name + "(DISTINCT ...) is not supported yet");
@@ -401,18 +411,25 @@ AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input)
   spec.kind = *kind;
   spec.name = ast->alias.empty() ? expr::display_name(*ast, &input) : ast->alias;
   spec.text = text;
+  const size_t arity = spec.kind == AggregateKind::MinBy || spec.kind == AggregateKind::MaxBy ? 2 : 1;
   if (ast->star) {
     if (spec.kind != AggregateKind::Count) node.fail("'*' is only allowed in count(*)");
     spec.kind = AggregateKind::CountStar;
-  } else if (ast->children.size() != 1) {
-    node.fail(name + "() takes exactly one argument");
+  } else if (ast->children.size() != arity) {
+    node.fail(name + (arity == 1 ? "() takes exactly one argument" : "() takes exactly two arguments"));
   } else {
     spec.arg = bind_item(ast->children[0], input, node);
+    if (arity == 2) spec.ordering = bind_item(ast->children[1], input, node);
   }
-  spec.acc = make_accumulator(spec.kind, spec.arg ? spec.arg->type() : DataType::of(TypeId::Long));
-  if (!spec.acc)
-    node.fail("data type mismatch: " + name + "() does not accept '" + expr::display_name(*ast->children[0], &input) +
-              "' of type " + spec.arg->type().to_string());
+  spec.acc = spec.ordering ? make_accumulator_by(spec.kind, spec.arg->type(), spec.ordering->type())
+                           : make_accumulator(spec.kind, spec.arg ? spec.arg->type() : DataType::of(TypeId::Long));
+  if (!spec.acc) {
+    std::string args = "'" + expr::display_name(*ast->children[0], &input) + "' of type " + spec.arg->type().to_string();
+    if (spec.ordering)
+      args += " ordered by '" + expr::display_name(*ast->children[1], &input) + "' of type " +
+              spec.ordering->type().to_string();
+    node.fail("data type mismatch: " + name + "() does not accept " + args);
+  }
   return spec;
 }
 
