@@ -366,6 +366,91 @@ class ExtremumByAccumulator final : public Accumulator {
   std::vector<uint8_t> seen_;
 };
 
+// collect_list: the elements of all groups in one column, each group's a
+// chain through next_ from head_ to tail_, so appending a value allocates
+// nothing per group; compact() lays the kept chains out contiguously again.
+class CollectListAccumulator final : public Accumulator {
+ public:
+  explicit CollectListAccumulator(const DataType& element)
+      : type_(DataType::array_of(element)), elements_(Column::make(element)) {}
+  const DataType& result_type() const override { return type_; }
+  void resize(size_t groups) override {
+    heads_.resize(groups, kEnd);
+    tails_.resize(groups, kEnd);
+  }
+  void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
+    const bool strings = is_string(elements_->id());
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t row = rows[i];
+      if (values->is_null(row)) continue;
+      // Strings are copied into the state's arena (the input batch does not live on).
+      if (strings) elements_->append_string(values->data<std::string_view>()[row]);
+      else elements_->append_from(*values, row);
+      link(groups[i]);
+    }
+  }
+  ColumnRef result(const uint32_t* groups, size_t n) const override {
+    auto out = Column::make(type_, n);
+    Column& items = *out->children()[0];
+    for (size_t i = 0; i < n; ++i) {
+      for (uint32_t e = heads_[groups[i]]; e != kEnd; e = next_[e]) items.append_from(*elements_, e);
+      out->end_array();
+    }
+    return out;
+  }
+  void compact(const std::vector<uint32_t>& kept) override {
+    CollectListAccumulator fresh(elements_->type());
+    fresh.resize(kept.size());
+    for (uint32_t g = 0; g < kept.size(); ++g) {
+      for (uint32_t e = heads_[kept[g]]; e != kEnd; e = next_[e]) {
+        fresh.append_element(e, *elements_);
+        fresh.link(g);
+      }
+    }
+    *this = std::move(fresh);
+  }
+  size_t memory_bytes() const override {
+    size_t bytes = elements_->capacity() * physical_width(elements_->id()) + bytes_of(next_) + bytes_of(heads_) +
+                   bytes_of(tails_);
+    if (is_string(elements_->id())) bytes += elements_->arena().bytes_used();
+    return bytes;
+  }
+  void encode(uint32_t g, std::string& out) const override {
+    uint32_t count = 0;
+    for (uint32_t e = heads_[g]; e != kEnd; e = next_[e]) ++count;
+    codec::put(out, count);
+    for (uint32_t e = heads_[g]; e != kEnd; e = next_[e]) codec::put_value(out, *elements_, e);
+  }
+  void decode(uint32_t g, std::string_view& in) override {
+    const uint32_t count = codec::get<uint32_t>(in);
+    for (uint32_t i = 0; i < count; ++i) {
+      codec::append_value(in, *elements_);
+      link(g);
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEnd = UINT32_MAX;
+  static bool is_string(TypeId id) { return id == TypeId::String || id == TypeId::Binary; }
+  void append_element(uint32_t e, const Column& from) {
+    if (is_string(elements_->id())) elements_->append_string(from.data<std::string_view>()[e]);
+    else elements_->append_from(from, e);
+  }
+  // Chains the last element appended to the end of group g's list.
+  void link(uint32_t g) {
+    const auto e = static_cast<uint32_t>(elements_->size() - 1);
+    if (e == kEnd) fail(ErrorKind::Internal, "collect_list: more than 2^32 - 1 values in state");
+    next_.push_back(kEnd);
+    if (heads_[g] == kEnd) heads_[g] = e;
+    else next_[tails_[g]] = e;
+    tails_[g] = e;
+  }
+  DataType type_;
+  ColumnRef elements_;
+  std::vector<uint32_t> next_;  // per element: the next of its group, or kEnd
+  std::vector<uint32_t> heads_, tails_;  // per group: first and last element, or kEnd
+};
+
 template <bool kAverage>
 std::unique_ptr<Accumulator> make_sum(const DataType& input) {
   switch (input.id) {
@@ -408,6 +493,7 @@ std::optional<AggregateKind> aggregate_kind(std::string_view name) {
   if (name == "var_pop") return AggregateKind::VarPop;
   if (name == "min_by") return AggregateKind::MinBy;
   if (name == "max_by") return AggregateKind::MaxBy;
+  if (name == "collect_list") return AggregateKind::CollectList;
   return std::nullopt;
 }
 
@@ -421,6 +507,7 @@ std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType
     case AggregateKind::StddevPop:
     case AggregateKind::VarSamp:
     case AggregateKind::VarPop: return make_central_moment(kind, input);
+    case AggregateKind::CollectList: return is_flat(input.id) ? std::make_unique<CollectListAccumulator>(input) : nullptr;
     default: return make_value(kind, input);
   }
 }

@@ -10,7 +10,8 @@
 // value (Spark 3's default, spark.sql.legacy.statisticalAggregate = false).
 // min_by(x, y)/max_by(x, y) -> x's type: the x of the row with the least/
 // greatest non-null y (the first such row on ties, x may be null), null when
-// no row has a y.
+// no row has a y. collect_list(x) -> array<x's type>: the non-null values in
+// arrival order, an empty array (never null) without values.
 #pragma once
 #include <memory>
 #include <optional>
@@ -23,7 +24,7 @@
 namespace runnel {
 
 enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max, First, Last, StddevSamp, StddevPop, VarSamp, VarPop,
-                           MinBy, MaxBy };
+                           MinBy, MaxBy, CollectList };
 
 // The kind for a function name (lower case; Spark's aliases: "mean" is avg,
 // "std" and "stddev" are stddev_samp, "variance" is var_samp), or nullopt.

@@ -404,7 +404,7 @@ AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input)
     node.fail(scalar ? "'" + text + "' is not an aggregate function call (expected e.g. 'sum(bytes) AS bytes')"
                      : "aggregate function '" + name + "' is not supported yet (supported: count, sum, avg/mean, "
                        "min, max, min_by, max_by, first, last, stddev/std/stddev_samp, stddev_pop, variance/var_samp, "
-                       "var_pop)");
+                       "var_pop, collect_list)");
   }
   if (ast->distinct) node.fail(name + "(DISTINCT ...) is not supported yet");
   AggregateSpec spec;
