@@ -508,6 +508,8 @@ std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType
     case AggregateKind::VarSamp:
     case AggregateKind::VarPop: return make_central_moment(kind, input);
     case AggregateKind::CollectList: return is_flat(input.id) ? std::make_unique<CollectListAccumulator>(input) : nullptr;
+    case AggregateKind::MinBy:
+    case AggregateKind::MaxBy: return nullptr;  // two arguments: make_accumulator_by
     default: return make_value(kind, input);
   }
 }

@@ -215,6 +215,7 @@ TEST_CASE("min_by and max_by take flat types only") {
   CHECK_FALSE(make_accumulator_by(AggregateKind::MaxBy, array, DataType::of(TypeId::Int)));
   CHECK_FALSE(make_accumulator_by(AggregateKind::MinBy, DataType::of(TypeId::Int), array));
   CHECK(make_accumulator_by(AggregateKind::MinBy, DataType::of(TypeId::Timestamp), DataType::of(TypeId::Date)));
+  CHECK_FALSE(make_accumulator(AggregateKind::MaxBy, DataType::of(TypeId::Int)));  // needs its ordering
 }
 
 namespace {
