@@ -223,25 +223,29 @@ int64_t watermark_delay_us(const StepContext& ctx) {
 std::vector<size_t> plan_key_columns(const config::Node& value, const Schema& input) {
   std::vector<size_t> keys;
   config::Node list = value.is_map() ? value["columns"] : config::Node{};
-  if (!list.defined()) {
+  if (!list.defined()) {  // dropDuplicates(): whole rows
     keys.resize(input.size());
     std::iota(keys.begin(), keys.end(), size_t{0});
+    return keys;
   }
-  if (list.defined())
-    for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list}) {
-      std::string name = item.str();
-      std::optional<size_t> index = input.find(name);
-      if (!index) item.fail("unknown column '" + name + "' (columns: " + input.to_string() + ")");
-      if (std::find(keys.begin(), keys.end(), *index) == keys.end()) keys.push_back(*index);
-    }
-  if (keys.empty()) value.fail("at least one column is needed to deduplicate on");
+  for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list}) {
+    std::string name = item.str();
+    std::optional<size_t> index = input.find(name);
+    if (!index) item.fail("unknown column '" + name + "' (columns: " + input.to_string() + ")");
+    if (std::find(keys.begin(), keys.end(), *index) == keys.end()) keys.push_back(*index);
+  }
+  if (keys.empty()) list.fail("at least one column is needed to deduplicate on (omit columns for whole rows)");
+  return keys;
+}
+
+// GroupTable compares flat values only.
+void check_key_types(const std::vector<size_t>& keys, const Schema& input, const config::Node& value) {
   for (size_t k : keys) {
     const DataType& type = input[k].type;
     if (type.id == TypeId::Struct || type.id == TypeId::Array || type.id == TypeId::Null)
       value.fail("deduplicating on column '" + input[k].name + "' of type " + type.to_string() +
                  " is not supported yet");
   }
-  return keys;
 }
 
 }  // namespace
@@ -252,6 +256,7 @@ std::unique_ptr<Operator> plan_deduplicate(const StepContext& ctx) {
   if (value.defined()) value.check_keys({"columns", "within_watermark"});
   DedupSpec spec;
   spec.keys = plan_key_columns(value, *ctx.input);
+  check_key_types(spec.keys, *ctx.input, value);
   spec.within_watermark = value.defined() && value["within_watermark"].defined() && value["within_watermark"].boolean();
   if (!ctx.event_time_column.empty()) spec.event_time = ctx.input->find(ctx.event_time_column);
   if (spec.within_watermark && !spec.event_time)
