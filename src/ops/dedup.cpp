@@ -207,7 +207,8 @@ int64_t watermark_delay_us(const StepContext& ctx) {
   const config::StepConfig* before = &ctx.step;
   const config::TransformConfig* t = nullptr;
   for (auto& candidate : p.transforms)
-    if (!candidate.steps.empty() && before >= &candidate.steps.front() && before <= &candidate.steps.back()) t = &candidate;
+    for (auto& step : candidate.steps)
+      if (&step == before) t = &candidate;
   while (t) {
     for (const config::StepConfig* s = before; s-- != t->steps.data();)
       if (s->kind == "watermark") return s->value["delay"].duration_us() / 1000 * 1000;  // Spark keeps milliseconds
