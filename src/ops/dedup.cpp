@@ -17,6 +17,7 @@
 // The output mode does not change the output (rows pass through as they come).
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "base/error.hpp"
 #include "plan/steps.hpp"
