@@ -12,6 +12,7 @@ const std::vector<StepKind>& step_kinds() {
       {"rename", "renames columns: {old: new}", plan_rename},
       {"watermark", "event-time watermark: {column, delay} (withWatermark)", plan_watermark},
       {"aggregate", "grouped or global aggregation: {group_by: [expr], aggregates: [expr]}", plan_aggregate},
+      {"deduplicate", "drops duplicate rows: {columns: [col], within_watermark: bool} (dropDuplicates)", plan_deduplicate},
   };
   return kinds;
 }

@@ -40,5 +40,6 @@ std::unique_ptr<Operator> plan_drop(const StepContext&);
 std::unique_ptr<Operator> plan_rename(const StepContext&);
 std::unique_ptr<Operator> plan_watermark(const StepContext&);
 std::unique_ptr<Operator> plan_aggregate(const StepContext&);
+std::unique_ptr<Operator> plan_deduplicate(const StepContext&);
 
 }  // namespace runnel

@@ -1,0 +1,274 @@
+// Deduplicate (`deduplicate: {columns, within_watermark}`, Spark's
+// dropDuplicates / dropDuplicatesWithinWatermark) as a streaming stateful
+// operator (Spark's StreamingDeduplicateExec and
+// StreamingDeduplicateWithinWatermarkExec).
+//
+// push(): drops the rows at or before the previous batch's watermark as
+// late, then finds or inserts the key columns' rows in a GroupTable
+// column-at-a-time. The table numbers new groups densely in row order, so a
+// row is the first of its key exactly when its group id is the next new id:
+// those rows pass through under a selection vector, nothing is copied.
+// end_batch() evicts by the current watermark:
+//   dropDuplicates                 keys whose event-time key column is at or
+//                                  before it (none without that column among
+//                                  the keys: state grows, as Spark's)
+//   dropDuplicatesWithinWatermark  keys whose first row's event time + the
+//                                  watermark delay is at or before it
+// The output mode does not change the output (rows pass through as they come).
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+#include "base/error.hpp"
+#include "plan/steps.hpp"
+#include "state/codec.hpp"
+#include "state/group_table.hpp"
+#include "state/state_store.hpp"
+
+namespace runnel {
+
+namespace {
+
+struct DedupSpec {
+  std::vector<size_t> keys;            // input column indices
+  std::optional<size_t> event_time;    // input column index of the watermarked column
+  std::optional<size_t> event_time_key;  // index into keys
+  bool within_watermark = false;
+  int64_t delay_us = 0;                // the watermark delay (within_watermark only)
+};
+
+class DedupOperator final : public Operator {
+ public:
+  DedupOperator(SchemaRef schema, DedupSpec spec)
+      : schema_(std::move(schema)), spec_(std::move(spec)), table_(key_types()) {
+    progress_.operator_name = spec_.within_watermark ? "dedupeWithinWatermark" : "dedupe";  // Spark's shortName
+  }
+
+  SchemaRef output_schema() const override { return schema_; }
+  bool stateful() const override { return true; }
+
+  std::string set_output_mode(OutputMode mode) override {
+    if (mode == OutputMode::Complete)
+      return "Complete output mode not supported when there are no streaming aggregations on streaming "
+             "DataFrames/Datasets";
+    return "";
+  }
+
+  void push(const BatchContext& ctx, Batch& batch, const Emit& out) override {
+    if (batch.empty()) return;
+    size_t n = visible_rows(batch);
+    n = drop_late(ctx, batch, n);
+    if (n == 0) return;
+    std::vector<const Column*> keys;
+    for (size_t k : spec_.keys) keys.push_back(batch.columns[k].get());
+    groups_.resize(n);
+    const uint32_t first_new = static_cast<uint32_t>(table_.size());
+    table_.find_or_insert(keys, rows_.data(), n, groups_.data());
+    auto sel = std::make_shared<std::vector<uint32_t>>(n);
+    uint32_t* dst = sel->data();
+    uint32_t next_new = first_new;
+    for (size_t i = 0; i < n; ++i) {
+      dst[next_new - first_new] = rows_[i];
+      next_new += groups_[i] == next_new;
+    }
+    const size_t kept = next_new - first_new;
+    if (kept == 0) return;
+    sel->resize(kept);
+    if (spec_.within_watermark) record_expiry(batch, *sel);
+    rows_updated_ += kept;
+    Batch result{batch.schema, batch.columns, batch.num_rows, std::move(sel)};
+    out(result);
+  }
+
+  void end_batch(const BatchContext& ctx, const Emit&) override {
+    if (evicts() && ctx.watermark_us != kNoWatermark) evict(ctx.watermark_us);
+    eviction_watermark_ = ctx.watermark_us;
+    progress_.rows_total = table_.size();
+    progress_.rows_updated = std::exchange(rows_updated_, 0);
+    progress_.rows_dropped_by_watermark = std::exchange(rows_late_, 0);
+    progress_.memory_used_bytes = table_.memory_bytes() + expires_at_.capacity() * sizeof(int64_t);
+  }
+
+  // Spark runs a no-data batch whenever the watermark moves, with or without state to evict.
+  bool needs_batch(int64_t next_watermark_us) const override {
+    return spec_.event_time && next_watermark_us != kNoWatermark && next_watermark_us > eviction_watermark_;
+  }
+
+  std::optional<StateOperatorProgress> state_progress() const override { return progress_; }
+
+  // One entry per key: the encoded key, and (within the watermark) its expiry.
+  void save_state(StateStore& store) const override {
+    std::vector<std::string> stale;
+    store.for_each([&](std::string_view key, std::string_view) { stale.emplace_back(key); });
+    for (auto& key : stale) store.remove(key);
+    std::string key, value;
+    for (uint32_t g = 0; g < table_.size(); ++g) {
+      key.clear();
+      value.clear();
+      table_.encode_key(g, key);
+      if (spec_.within_watermark) codec::put(value, expires_at_[g]);
+      store.put(key, value);
+    }
+  }
+
+  void load_state(const StateStore& store) override {
+    store.for_each([&](std::string_view key, std::string_view value) {
+      uint32_t g = table_.find_or_insert_encoded(key);
+      if (spec_.within_watermark) {
+        expires_at_.resize(table_.size());
+        expires_at_[g] = codec::get<int64_t>(value);
+      }
+      if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+    });
+  }
+
+  std::string explain() const override {
+    std::string s = spec_.within_watermark ? "StreamingDeduplicateWithinWatermark [keys: " : "StreamingDeduplicate [keys: ";
+    for (size_t i = 0; i < spec_.keys.size(); ++i) s += (i ? ", " : "") + (*schema_)[spec_.keys[i]].name;
+    s += "] [event time: " + (spec_.event_time ? (*schema_)[*spec_.event_time].name : std::string("none")) + "]";
+    return s;
+  }
+
+ private:
+  std::vector<DataType> key_types() const {
+    std::vector<DataType> types;
+    for (size_t k : spec_.keys) types.push_back((*schema_)[k].type);
+    return types;
+  }
+
+  bool evicts() const { return spec_.within_watermark || spec_.event_time_key; }
+
+  // rows_[0..n) = the physical rows of the batch's visible rows.
+  size_t visible_rows(const Batch& batch) {
+    const size_t n = batch.size();
+    rows_.resize(n);
+    if (batch.sel) std::copy(batch.sel->begin(), batch.sel->end(), rows_.begin());
+    else std::iota(rows_.begin(), rows_.end(), 0u);
+    return n;
+  }
+
+  // Removes from rows_[0..n) the rows whose event time is at or before the
+  // previous batch's watermark (a null event time is never late), counting them.
+  size_t drop_late(const BatchContext& ctx, const Batch& batch, size_t n) {
+    if (!spec_.event_time || ctx.late_watermark_us == kNoWatermark) return n;
+    const Column& time = *batch.columns[*spec_.event_time];
+    const int64_t* micros = time.data<int64_t>();
+    size_t kept = 0;
+    for (size_t i = 0; i < n; ++i) {
+      uint32_t row = rows_[i];
+      rows_[kept] = row;
+      kept += time.is_null(row) || micros[row] > ctx.late_watermark_us;
+    }
+    rows_late_ += n - kept;
+    return kept;
+  }
+
+  // The new keys' expiry: their first row's event time + the delay. Spark
+  // reads a null event time as 0 (the epoch), so such a key expires at the delay.
+  void record_expiry(const Batch& batch, const std::vector<uint32_t>& first_rows) {
+    const Column& time = *batch.columns[*spec_.event_time];
+    const int64_t* micros = time.data<int64_t>();
+    const size_t old = expires_at_.size();
+    expires_at_.resize(old + first_rows.size());
+    for (size_t i = 0; i < first_rows.size(); ++i) {
+      uint32_t row = first_rows[i];
+      expires_at_[old + i] = (time.is_null(row) ? 0 : micros[row]) + spec_.delay_us;
+    }
+  }
+
+  void evict(int64_t watermark) {
+    std::vector<uint8_t> keep(table_.size());
+    if (spec_.within_watermark) {
+      for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = expires_at_[g] > watermark;
+    } else {
+      const Column& time = *table_.key_columns()[*spec_.event_time_key];
+      const int64_t* micros = time.data<int64_t>();
+      for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = time.is_null(g) || micros[g] > watermark;
+    }
+    std::vector<uint32_t> kept = table_.compact(keep);
+    if (!spec_.within_watermark) return;
+    for (size_t i = 0; i < kept.size(); ++i) expires_at_[i] = expires_at_[kept[i]];
+    expires_at_.resize(kept.size());
+  }
+
+  SchemaRef schema_;
+  DedupSpec spec_;
+  GroupTable table_;
+  std::vector<int64_t> expires_at_;  // per group, within_watermark only
+  std::vector<uint32_t> rows_, groups_;  // scratch for push
+  uint64_t rows_updated_ = 0, rows_late_ = 0;  // this micro-batch
+  int64_t eviction_watermark_ = kNoWatermark;
+  StateOperatorProgress progress_;
+};
+
+// The delay of the watermark step that made `column` the event time: the
+// last such step before `step` in its transform, else in the transforms upstream.
+int64_t watermark_delay_us(const StepContext& ctx) {
+  const config::PipelineConfig& p = ctx.pipeline;
+  const config::StepConfig* before = &ctx.step;
+  const config::TransformConfig* t = nullptr;
+  for (auto& candidate : p.transforms)
+    for (auto& step : candidate.steps)
+      if (&step == before) t = &candidate;
+  while (t) {
+    for (const config::StepConfig* s = before; s-- != t->steps.data();)
+      if (s->kind == "watermark") return s->value["delay"].duration_us() / 1000 * 1000;  // Spark keeps milliseconds
+    const config::TransformConfig* from = nullptr;
+    for (auto& candidate : p.transforms)
+      if (candidate.name == t->from) from = &candidate;
+    t = from;
+    before = t ? t->steps.data() + t->steps.size() : nullptr;
+  }
+  fail(ErrorKind::Internal, "no watermark step for the event time column '" + ctx.event_time_column + "'");
+}
+
+std::vector<size_t> plan_key_columns(const config::Node& value, const Schema& input) {
+  std::vector<size_t> keys;
+  config::Node list = value.is_map() ? value["columns"] : config::Node{};
+  if (!list.defined()) {  // dropDuplicates(): whole rows
+    keys.resize(input.size());
+    std::iota(keys.begin(), keys.end(), size_t{0});
+    return keys;
+  }
+  for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list}) {
+    std::string name = item.str();
+    std::optional<size_t> index = input.find(name);
+    if (!index) item.fail("unknown column '" + name + "' (columns: " + input.to_string() + ")");
+    if (std::find(keys.begin(), keys.end(), *index) == keys.end()) keys.push_back(*index);
+  }
+  if (keys.empty()) list.fail("at least one column is needed to deduplicate on (omit columns for whole rows)");
+  return keys;
+}
+
+// GroupTable compares flat values only.
+void check_key_types(const std::vector<size_t>& keys, const Schema& input, const config::Node& value) {
+  for (size_t k : keys) {
+    const DataType& type = input[k].type;
+    if (type.id == TypeId::Struct || type.id == TypeId::Array || type.id == TypeId::Null)
+      value.fail("deduplicating on column '" + input[k].name + "' of type " + type.to_string() +
+                 " is not supported yet");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Operator> plan_deduplicate(const StepContext& ctx) {
+  const config::Node& value = ctx.step.value;
+  if (value.defined() && !value.is_map()) value.fail("expected a map {columns: [col], within_watermark: bool}");
+  if (value.defined()) value.check_keys({"columns", "within_watermark"});
+  DedupSpec spec;
+  spec.keys = plan_key_columns(value, *ctx.input);
+  check_key_types(spec.keys, *ctx.input, value);
+  spec.within_watermark = value.defined() && value["within_watermark"].defined() && value["within_watermark"].boolean();
+  if (!ctx.event_time_column.empty()) spec.event_time = ctx.input->find(ctx.event_time_column);
+  if (spec.within_watermark && !spec.event_time)
+    value.fail("dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark");
+  if (spec.event_time) {
+    auto it = std::find(spec.keys.begin(), spec.keys.end(), *spec.event_time);
+    if (it != spec.keys.end()) spec.event_time_key = static_cast<size_t>(it - spec.keys.begin());
+  }
+  if (spec.within_watermark) spec.delay_us = watermark_delay_us(ctx);
+  return std::make_unique<DedupOperator>(ctx.input, std::move(spec));
+}
+
+}  // namespace runnel
