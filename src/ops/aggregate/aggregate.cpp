@@ -406,7 +406,9 @@ AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input)
                        "min, max, min_by, max_by, first, last, stddev/std/stddev_samp, stddev_pop, variance/var_samp, "
                        "var_pop, collect_list)");
   }
-  if (ast->distinct) node.fail(name + "(DISTINCT ...) is not supported yet");
+  if (ast->distinct)  // Spark's UnsupportedOperationChecker rule, in its words
+    node.fail(name + "(DISTINCT ...): Distinct aggregations are not supported on streaming DataFrames/Datasets. "
+              "Consider using approx_count_distinct() instead.");
   AggregateSpec spec;
   spec.kind = *kind;
   spec.name = ast->alias.empty() ? expr::display_name(*ast, &input) : ast->alias;
