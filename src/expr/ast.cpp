@@ -7,13 +7,13 @@
 
 namespace runnel::expr {
 
-namespace {
-
-std::string lower(std::string_view s) {
+std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+namespace {
 
 // Spark's DataType.sql: INT, BIGINT, ARRAY<INT>, STRUCT<a: INT>.
 std::string type_sql(const DataType& t) {
@@ -122,7 +122,7 @@ class Namer {
   }
 
   std::string call(const Ast& a) const {
-    std::string fname = lower(a.name);
+    std::string fname = ascii_lower(a.name);
     if (a.star) return fname == "count" ? "count(1)" : fname + "(*)";
     std::string s = fname + "(" + (a.distinct ? "DISTINCT " : "");
     for (size_t i = 0; i < a.children.size(); ++i) s += (i ? ", " : "") + name(*a.children[i]);

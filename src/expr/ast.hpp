@@ -75,6 +75,9 @@ struct Ast {
 // Spark's SQL spelling of an operator ("+", "AND", "<=>", "div").
 std::string_view op_symbol(AstOp op);
 
+// Function and keyword names compare case-insensitively (ASCII).
+std::string ascii_lower(std::string_view s);
+
 // Spark's generated column name for an expression: "(a + 1)", "lower(name)",
 // "count(1)", "CAST(x AS INT)". Ignores the alias. With a schema, column
 // names are spelled as the schema declares them (Spark prints resolved names).

@@ -15,11 +15,6 @@ namespace runnel::expr {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 constexpr std::string_view kAggregates[] = {"count",  "sum",      "avg",    "mean",     "min",
                                             "max",    "min_by",   "max_by", "first",    "last",
@@ -407,7 +402,7 @@ class Binder {
   ExprPtr bind_call(const Ast& a, bool top) {
     if (options_.resolve_call)
       if (ExprPtr e = options_.resolve_call(a, input_)) return e;
-    std::string name = lower(a.name);
+    std::string name = ascii_lower(a.name);
     if (contains(kAggregates, name))
       error(a, "aggregate function '" + name + "' is only allowed in an aggregate step");
     if (contains(kTimeWindows, name)) error(a, name + "() is only allowed in an aggregate step");

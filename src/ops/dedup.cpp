@@ -98,9 +98,7 @@ class DedupOperator final : public Operator {
 
   // One entry per key: the encoded key, and (within the watermark) its expiry.
   void save_state(StateStore& store) const override {
-    std::vector<std::string> stale;
-    store.for_each([&](std::string_view key, std::string_view) { stale.emplace_back(key); });
-    for (auto& key : stale) store.remove(key);
+    store.clear();
     std::string key, value;
     for (uint32_t g = 0; g < table_.size(); ++g) {
       key.clear();

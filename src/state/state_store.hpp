@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace runnel {
@@ -26,6 +27,12 @@ class StateStore {
   virtual void remove(std::string_view key) = 0;
   // Every key and value, in key order, including uncommitted changes.
   virtual void for_each(const std::function<void(std::string_view key, std::string_view value)>& fn) const = 0;
+  // Removes every entry (an operator rewriting its whole state).
+  void clear() {
+    std::vector<std::string> keys;
+    for_each([&](std::string_view key, std::string_view) { keys.emplace_back(key); });
+    for (auto& key : keys) remove(key);
+  }
   // Makes the changes since the last commit the state of `version`.
   virtual void commit(int64_t version) = 0;
   // Drops the changes since the last commit.

@@ -185,9 +185,7 @@ class AggregateOperator final : public Operator {
 
   // One entry per group: the encoded key, and the accumulators' states in order.
   void save_state(StateStore& store) const override {
-    std::vector<std::string> stale;
-    store.for_each([&](std::string_view key, std::string_view) { stale.emplace_back(key); });
-    for (auto& key : stale) store.remove(key);
+    store.clear();
     std::string key, value;
     for (uint32_t g = 0; g < table_.size(); ++g) {
       key.clear();
