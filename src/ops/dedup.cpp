@@ -98,25 +98,16 @@ class DedupOperator final : public Operator {
 
   // One entry per key: the encoded key, and (within the watermark) its expiry.
   void save_state(StateStore& store) const override {
-    store.clear();
-    std::string key, value;
-    for (uint32_t g = 0; g < table_.size(); ++g) {
-      key.clear();
-      value.clear();
-      table_.encode_key(g, key);
+    save_groups(table_, store, [&](uint32_t g, std::string& value) {
       if (spec_.within_watermark) codec::put(value, expires_at_[g]);
-      store.put(key, value);
-    }
+    });
   }
 
   void load_state(const StateStore& store) override {
-    store.for_each([&](std::string_view key, std::string_view value) {
-      uint32_t g = table_.find_or_insert_encoded(key);
-      if (spec_.within_watermark) {
-        expires_at_.resize(table_.size());
-        expires_at_[g] = codec::get<int64_t>(value);
-      }
-      if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+    load_groups(table_, store, [&](uint32_t g, std::string_view& value) {
+      if (!spec_.within_watermark) return;
+      expires_at_.resize(table_.size());
+      expires_at_[g] = codec::get<int64_t>(value);
     });
   }
 

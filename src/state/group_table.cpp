@@ -5,6 +5,7 @@
 #include <functional>
 #include <string_view>
 
+#include "base/error.hpp"
 #include "state/codec.hpp"
 
 namespace runnel {
@@ -202,6 +203,27 @@ size_t GroupTable::memory_bytes() const {
     if (k->type().is_string_like()) bytes += k->arena().bytes_used();
   }
   return bytes;
+}
+
+void save_groups(const GroupTable& table, StateStore& store,
+                 const std::function<void(uint32_t g, std::string& value)>& encode) {
+  store.clear();
+  std::string key, value;
+  for (uint32_t g = 0; g < table.size(); ++g) {
+    key.clear();
+    value.clear();
+    table.encode_key(g, key);
+    encode(g, value);
+    store.put(key, value);
+  }
+}
+
+void load_groups(GroupTable& table, const StateStore& store,
+                 const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+  store.for_each([&](std::string_view key, std::string_view value) {
+    decode(table.find_or_insert_encoded(key), value);
+    if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+  });
 }
 
 }  // namespace runnel

@@ -11,11 +11,13 @@
 // and all NaNs are one group (Spark normalises floating-point keys).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "batch/column.hpp"
+#include "state/state_store.hpp"
 
 namespace runnel {
 
@@ -53,5 +55,14 @@ class GroupTable {
   std::vector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
   std::vector<uint64_t> row_hashes_;  // scratch for find_or_insert
 };
+
+// Operator state kept per group of a GroupTable: one store entry per group,
+// the encoded key and whatever `encode` appends for group g.
+void save_groups(const GroupTable& table, StateStore& store,
+                 const std::function<void(uint32_t g, std::string& value)>& encode);
+// The inverse: re-inserts every stored key and lets `decode` consume the
+// value of group g; a value with bytes left over is a corrupt state.
+void load_groups(GroupTable& table, const StateStore& store,
+                 const std::function<void(uint32_t g, std::string_view& value)>& decode);
 
 }  // namespace runnel

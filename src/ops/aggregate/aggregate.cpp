@@ -185,23 +185,15 @@ class AggregateOperator final : public Operator {
 
   // One entry per group: the encoded key, and the accumulators' states in order.
   void save_state(StateStore& store) const override {
-    store.clear();
-    std::string key, value;
-    for (uint32_t g = 0; g < table_.size(); ++g) {
-      key.clear();
-      value.clear();
-      table_.encode_key(g, key);
+    save_groups(table_, store, [&](uint32_t g, std::string& value) {
       for (auto& a : aggregates_) a.acc->encode(g, value);
-      store.put(key, value);
-    }
+    });
   }
 
   void load_state(const StateStore& store) override {
-    store.for_each([&](std::string_view key, std::string_view value) {
-      uint32_t g = table_.find_or_insert_encoded(key);
+    load_groups(table_, store, [&](uint32_t g, std::string_view& value) {
       grow_groups();
       for (auto& a : aggregates_) a.acc->decode(g, value);
-      if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
     });
   }
 
