@@ -1,5 +1,6 @@
 #include "sources/chunk_buffer.hpp"
 
+#include <emmintrin.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,14 +31,19 @@ void ChunkBuffer::reserve(size_t capacity) {
   bytes_.resize(capacity + kReadPadding, '\0');
 }
 
+// 16 bytes per step (SSE2, part of the x86-64 baseline): a memchr call per
+// line costs more than the line itself for short records.
 uint64_t count_newlines(std::string_view data) {
-  uint64_t lines = 0;
   const char* p = data.data();
-  const char* end = p + data.size();
-  while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p))))) {
-    ++lines;
-    ++p;
+  const size_t n = data.size();
+  const __m128i newline = _mm_set1_epi8('\n');
+  uint64_t lines = 0;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    lines += static_cast<uint64_t>(__builtin_popcount(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, newline)))));
   }
+  for (; i < n; ++i) lines += p[i] == '\n';
   return lines;
 }
 

@@ -1,6 +1,7 @@
 #include "types/timestamp.hpp"
 
 #include <cctype>
+#include <cstring>
 
 namespace runnel {
 
@@ -107,11 +108,21 @@ std::optional<int64_t> parse_canonical(std::string_view s) {
   const char* p = s.data();
   if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
     return std::nullopt;
-  for (int i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+  for (int i : {11, 12, 14, 15, 17, 18})
     if (!digit(p[i])) return std::nullopt;
-  int64_t y = d2(p) * 100 + d2(p + 2), m = d2(p + 5), d = d2(p + 8);
   int64_t hh = d2(p + 11), mi = d2(p + 14), ss = d2(p + 17);
-  if (!days_in_range(y, m, d) || hh > 23 || mi > 59 || ss > 59) return std::nullopt;
+  if (hh > 23 || mi > 59 || ss > 59) return std::nullopt;
+  // Rows of a stream mostly share their day: convert the date once per day.
+  static thread_local char cached_date[10] = {};
+  static thread_local int64_t cached_days = 0;
+  if (std::memcmp(p, cached_date, 10) != 0) {
+    for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
+      if (!digit(p[i])) return std::nullopt;
+    int64_t y = d2(p) * 100 + d2(p + 2), m = d2(p + 5), d = d2(p + 8);
+    if (!days_in_range(y, m, d)) return std::nullopt;
+    cached_days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+    std::memcpy(cached_date, p, 10);
+  }
   int64_t micros = 0;
   size_t end = s.size() - 1, i = 19;
   if (i < end) {
@@ -122,8 +133,7 @@ std::optional<int64_t> parse_canonical(std::string_view s) {
       micros += (p[i] - '0') * scale;
     }
   }
-  int64_t days = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-  return (days * 86400 + hh * 3600 + mi * 60 + ss) * 1000000 + micros;
+  return (cached_days * 86400 + hh * 3600 + mi * 60 + ss) * 1000000 + micros;
 }
 
 }  // namespace
