@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Crash harness: kill -9 a checkpointed pipeline at random moments, restart it
+until it finishes, and compare its output with an uninterrupted run.
+
+usage: harness.py RUNNEL [--kills N] [--seed S] [--minutes M] [--keep]
+
+The pipeline is a file-to-file windowed aggregation (file source, one file per
+micro-batch, watermark, 10-second windows by key, append, file sink, trigger
+available_now, a checkpoint). A reference run without interruption gives the
+expected rows. Then, over a fresh output and checkpoint: start runnel, SIGKILL
+it after a random delay (0 to 1.5x the reference run's duration), N times;
+then run it to the end. Every file a reader would list in the output directory
+(names not starting with '_' or '.') must hold whole JSON lines, and together
+exactly the reference rows: none lost, none twice.
+
+--minutes M repeats rounds with new seeds for M minutes (the soak run of
+scripts/crash-soak). Exits 0 when every round matched, 1 with a report
+otherwise.
+"""
+import argparse
+import collections
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+PIPELINE = """\
+version: 1
+name: crash-harness
+checkpoint: {dir}/checkpoint
+trigger: available_now
+sources:
+  events:
+    type: file
+    path: {dir}/in
+    format: json
+    max_files_per_trigger: 1
+    schema: "ts TIMESTAMP, key STRING, value LONG"
+transforms:
+  per_key:
+    from: events
+    steps:
+      - watermark: {{column: ts, delay: 5 seconds}}
+      - aggregate:
+          group_by: ["window(ts, '10 seconds') AS window", key]
+          aggregates: ["count(*) AS count", "sum(value) AS sum"]
+sinks:
+  out: {{from: per_key, type: file, path: {dir}/out, format: json, output_mode: append}}
+"""
+
+
+def write_inputs(directory, rng, files=40, rows=300):
+    """Event time advances over the files, a little out of order within each."""
+    os.makedirs(directory)
+    for f in range(files):
+        lines = []
+        for r in range(rows):
+            second = f * 3 + rng.randrange(4)
+            lines.append(json.dumps({
+                "ts": "2024-01-01T00:%02d:%02d.%03dZ" % (second // 60, second % 60, rng.randrange(1000)),
+                "key": "k%d" % rng.randrange(20),
+                "value": rng.randrange(1000),
+            }))
+        path = os.path.join(directory, "part-%03d.json" % f)
+        with open(path, "w") as out:
+            out.write("\n".join(lines) + "\n")
+        # One mtime per file, in order, so the source takes them one by one.
+        os.utime(path, (1700000000 + f, 1700000000 + f))
+
+
+def read_output(directory):
+    """The rows of every file a reader lists, as a multiset of canonical JSON."""
+    rows = collections.Counter()
+    problems = []
+    if not os.path.isdir(directory):
+        return rows, problems
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not d.startswith(("_", "."))]
+        for name in sorted(files):
+            if name.startswith(("_", ".")):
+                continue
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                data = f.read()
+            if data and not data.endswith(b"\n"):
+                problems.append("%s: does not end with a line break (partial file)" % path)
+            for number, line in enumerate(data.splitlines(), 1):
+                try:
+                    rows[json.dumps(json.loads(line), sort_keys=True)] += 1
+                except ValueError:
+                    problems.append("%s:%d: not a JSON line: %r" % (path, number, line[:80]))
+    return rows, problems
+
+
+def run(runnel, pipeline, kill_after=None):
+    """Runs runnel; with kill_after, SIGKILLs it after that many seconds. Returns its exit code."""
+    process = subprocess.Popen([runnel, "run", pipeline], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _, err = process.communicate(timeout=kill_after)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        return -9, b""
+    return process.returncode, err
+
+
+def round_(runnel, kills, seed, keep):
+    rng = random.Random(seed)
+    work = tempfile.mkdtemp(prefix="runnel-crash-")
+    try:
+        write_inputs(os.path.join(work, "in"), rng)
+        results = {}
+        for name in ("reference", "crashed"):
+            d = os.path.join(work, name)
+            os.makedirs(d)
+            os.symlink(os.path.join(work, "in"), os.path.join(d, "in"))
+            with open(os.path.join(d, "pipeline.yaml"), "w") as f:
+                f.write(PIPELINE.format(dir=d))
+        reference = os.path.join(work, "reference")
+        start = time.monotonic()
+        code, err = run(runnel, os.path.join(reference, "pipeline.yaml"))
+        duration = time.monotonic() - start
+        if code != 0:
+            return False, "seed %d: the reference run failed with exit %d:\n%s" % (seed, code, err.decode())
+        expected, problems = read_output(os.path.join(reference, "out"))
+        if problems or not expected:
+            return False, "seed %d: the reference output is unusable: %s" % (seed, problems or "empty")
+        crashed = os.path.join(work, "crashed")
+        pipeline = os.path.join(crashed, "pipeline.yaml")
+        finished_early = 0
+        for _ in range(kills):
+            code, err = run(runnel, pipeline, kill_after=rng.uniform(0, 1.5 * duration))
+            if code == 0:
+                finished_early += 1
+            elif code != -9:
+                return False, "seed %d: a restart failed with exit %d:\n%s" % (seed, code, err.decode())
+        code, err = run(runnel, pipeline)
+        if code != 0:
+            return False, "seed %d: the final run failed with exit %d:\n%s" % (seed, code, err.decode())
+        actual, problems = read_output(os.path.join(crashed, "out"))
+        missing = expected - actual
+        extra = actual - expected
+        if problems or missing or extra:
+            report = ["seed %d: after %d kills the output differs from the uninterrupted run (work dir %s)"
+                      % (seed, kills, work)]
+            report += problems[:10]
+            report += ["missing: " + row for row in list(missing.elements())[:10]]
+            report += ["twice or unexpected: " + row for row in list(extra.elements())[:10]]
+            keep = True
+            return False, "\n".join(report)
+        return True, "seed %d: %d kills (%d runs had already finished), %d rows match, reference run %.2f s" % (
+            seed, kills, finished_early, sum(expected.values()), duration)
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runnel")
+    parser.add_argument("--kills", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--minutes", type=float, default=0)
+    parser.add_argument("--keep", action="store_true", help="keep the work directories")
+    args = parser.parse_args()
+    deadline = time.monotonic() + args.minutes * 60
+    seed = args.seed
+    while True:
+        ok, message = round_(os.path.abspath(args.runnel), args.kills, seed, args.keep)
+        print(("ok   " if ok else "FAIL ") + message, flush=True)
+        if not ok:
+            return 1
+        seed += 1
+        if time.monotonic() >= deadline:
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
