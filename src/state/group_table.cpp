@@ -143,6 +143,18 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
       }
     }
   }
+  if (changes_.tracking) mark_found(group_ids, n);
+}
+
+void GroupTable::mark_found(const uint32_t* group_ids, size_t n) {
+  changes_.changed.resize(hashes_.size());
+  for (size_t i = 0; i < n; ++i) changes_.changed[group_ids[i]] = 1;
+}
+
+void GroupTable::start_tracking() const {
+  changes_.tracking = true;
+  changes_.changed.assign(hashes_.size(), 0);
+  changes_.removed.clear();
 }
 
 void GroupTable::rehash(size_t capacity) {
@@ -160,6 +172,17 @@ std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) {
   for (uint32_t g = 0; g < hashes_.size(); ++g)
     if (keep[g]) kept.push_back(g);
   if (kept.size() == hashes_.size()) return kept;
+  if (changes_.tracking) {
+    changes_.changed.resize(hashes_.size());
+    std::vector<uint8_t> changed(kept.size());
+    for (size_t i = 0; i < kept.size(); ++i) changed[i] = changes_.changed[kept[i]];
+    for (uint32_t g = 0; g < hashes_.size(); ++g) {
+      if (keep[g]) continue;
+      changes_.removed.emplace_back();
+      encode_key(g, changes_.removed.back());
+    }
+    changes_.changed = std::move(changed);
+  }
   std::vector<uint64_t> hashes(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) hashes[i] = hashes_[kept[i]];
   hashes_ = std::move(hashes);
@@ -207,15 +230,20 @@ size_t GroupTable::memory_bytes() const {
 
 void save_groups(const GroupTable& table, StateStore& store,
                  const std::function<void(uint32_t g, std::string& value)>& encode) {
-  store.clear();
+  auto& changes = table.changes_;
+  if (!changes.tracking) store.clear();
+  for (auto& key : changes.removed) store.remove(key);
+  changes.changed.resize(table.size());
   std::string key, value;
   for (uint32_t g = 0; g < table.size(); ++g) {
+    if (changes.tracking && !changes.changed[g]) continue;
     key.clear();
     value.clear();
     table.encode_key(g, key);
     encode(g, value);
     store.put(key, value);
   }
+  table.start_tracking();
 }
 
 void load_groups(GroupTable& table, const StateStore& store,
@@ -224,6 +252,7 @@ void load_groups(GroupTable& table, const StateStore& store,
     decode(table.find_or_insert_encoded(key), value);
     if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
   });
+  table.start_tracking();  // the table now holds exactly what the store does
 }
 
 }  // namespace runnel

@@ -44,7 +44,30 @@ class GroupTable {
   void encode_key(uint32_t g, std::string& out) const;
   uint32_t find_or_insert_encoded(std::string_view key);
 
+  // For an owner that changes group g's values other than through
+  // find_or_insert (which marks the groups it returns): the next save_groups
+  // must write it.
+  void mark_changed(uint32_t g) {
+    if (changes_.tracking) changes_.changed.at(g) = 1;
+  }
+
  private:
+  friend void save_groups(const GroupTable&, StateStore&, const std::function<void(uint32_t, std::string&)>&);
+  friend void load_groups(GroupTable&, const StateStore&, const std::function<void(uint32_t, std::string_view&)>&);
+
+  // What changed since the last save, so a save writes only that (the
+  // checkpoint commits every batch; rewriting all state would make a commit
+  // cost the state's size). Tracking starts with the first save or load, so a
+  // pipeline without a checkpoint never pays for it. Mutable: bookkeeping of
+  // the saves, not part of the table's value.
+  struct Changes {
+    bool tracking = false;
+    std::vector<uint8_t> changed;      // per group
+    std::vector<std::string> removed;  // encoded keys compact() dropped
+  };
+  void mark_found(const uint32_t* group_ids, size_t n);
+  void start_tracking() const;
+
   void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);
   bool row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const;
   uint32_t insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash);
@@ -54,10 +77,14 @@ class GroupTable {
   std::vector<uint64_t> hashes_;  // per group, so growth never rehashes keys
   std::vector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
   std::vector<uint64_t> row_hashes_;  // scratch for find_or_insert
+  mutable Changes changes_;
 };
 
 // Operator state kept per group of a GroupTable: one store entry per group,
-// the encoded key and whatever `encode` appends for group g.
+// the encoded key and whatever `encode` appends for group g. The first save
+// to a store writes every group; later ones only the groups changed since
+// and the removal of the groups compact() dropped — so `store` must be the
+// same store each time (the one load_groups read, if any).
 void save_groups(const GroupTable& table, StateStore& store,
                  const std::function<void(uint32_t g, std::string& value)>& encode);
 // The inverse: re-inserts every stored key and lets `decode` consume the

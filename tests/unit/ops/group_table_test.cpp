@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "state/group_table.hpp"
+#include "state/state_store.hpp"
 
 using namespace runnel;
 
@@ -100,4 +101,91 @@ TEST_CASE("compact keeps the chosen groups, renumbered, and still finds them") {
   CHECK(table.size() == 2);
   auto ids = groups_of(table, {c.get()}, 4);
   CHECK(ids == std::vector<uint32_t>{2, 0, 3, 1});  // a and c come back as new groups
+}
+
+namespace {
+
+// A memory store that counts the writes reaching it.
+struct CountingStore final : StateStore {
+  MemoryStateStore inner;
+  int puts = 0, removes = 0;
+  int64_t version() const override { return inner.version(); }
+  std::optional<std::string> get(std::string_view key) const override { return inner.get(key); }
+  void put(std::string_view key, std::string_view value) override { ++puts, inner.put(key, value); }
+  void remove(std::string_view key) override { ++removes, inner.remove(key); }
+  void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override { inner.for_each(fn); }
+  void commit(int64_t version) override { inner.commit(version); }
+  void abort() override { inner.abort(); }
+};
+
+// Saves `table` with each group's value being its number in `values`.
+void save(const GroupTable& table, StateStore& store, const std::vector<int64_t>& values) {
+  save_groups(table, store, [&](uint32_t g, std::string& out) { out = std::to_string(values.at(g)); });
+}
+
+std::vector<std::string> keys_of(const GroupTable& table) {
+  std::vector<std::string> keys;
+  for (uint32_t g = 0; g < table.size(); ++g) keys.emplace_back(table.key_columns()[0]->data<std::string_view>()[g]);
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("save_groups writes everything once, then only the groups found or dropped since") {
+  GroupTable table({DataType::of(TypeId::String)});
+  auto c = Column::make(DataType::of(TypeId::String));
+  for (const char* w : {"a", "b", "c", "d"}) c->append_string(w);
+  groups_of(table, {c.get()}, 4);
+  CountingStore store;
+  save(table, store, {1, 2, 3, 4});
+  CHECK(store.puts == 4);
+
+  uint32_t row = 2, group;  // "c" changes
+  table.find_or_insert({c.get()}, &row, 1, &group);
+  save(table, store, {1, 2, 30, 4});
+  CHECK(store.puts == 5);
+  CHECK(store.removes == 0);
+
+  table.compact({1, 0, 1, 1});  // "b" is dropped
+  save(table, store, {1, 30, 4});
+  CHECK(store.puts == 5);
+  CHECK(store.removes == 1);
+
+  table.mark_changed(2);  // "d" changed by its owner
+  save(table, store, {1, 30, 40});
+  CHECK(store.puts == 6);
+
+  // What the store holds is the table: reload it into a fresh one.
+  GroupTable restored({DataType::of(TypeId::String)});
+  std::vector<std::string> values;
+  load_groups(restored, store, [&](uint32_t, std::string_view& value) {
+    values.emplace_back(value);
+    value = {};
+  });
+  CHECK(keys_of(restored) == std::vector<std::string>{"a", "c", "d"});
+  CHECK(values == std::vector<std::string>{"1", "30", "40"});
+  // A restored table is in step with its store: saving it writes nothing.
+  int before = store.puts;
+  save(restored, store, {1, 30, 40});
+  CHECK(store.puts == before);
+}
+
+TEST_CASE("a group dropped and inserted again between saves is removed, then written") {
+  GroupTable table({DataType::of(TypeId::String)});
+  auto c = Column::make(DataType::of(TypeId::String));
+  c->append_string("a");
+  groups_of(table, {c.get()}, 1);
+  CountingStore store;
+  save(table, store, {1});
+  table.compact({0});
+  groups_of(table, {c.get()}, 1);
+  save(table, store, {7});
+  CHECK(store.removes == 1);
+  CHECK(store.puts == 2);
+  int entries = 0;
+  store.for_each([&](std::string_view, std::string_view value) {
+    ++entries;
+    CHECK(value == "7");
+  });
+  CHECK(entries == 1);
 }
