@@ -115,21 +115,22 @@ struct Executor::State {
     return false;
   }
 
-  void deliver(const std::vector<GraphNode*>& consumers, Batch& batch) {
-    for (GraphNode* c : consumers) {
-      if (c->sink) {
-        c->sink->write(batch);
-        c->rows_out += batch.size();
+  void deliver(const std::vector<Edge>& consumers, Batch& batch) {
+    for (const Edge& e : consumers) {
+      if (e.node->sink) {
+        e.node->sink->write(batch);
+        e.node->rows_out += batch.size();
       } else {
-        push(*c, 0, batch);
+        push(*e.node, e.step, batch, e.port);
       }
     }
   }
 
-  // Pushes `batch` into transform `node` at operator `step` (ops.size() = its output).
-  void push(GraphNode& node, size_t step, Batch& batch) {
+  // Pushes `batch` into transform `node` at operator `step`, input `port`
+  // (step ops.size() = its output).
+  void push(GraphNode& node, size_t step, Batch& batch, int port = 0) {
     if (step == node.ops.size()) return deliver(node.consumers, batch);
-    node.ops[step]->push(ctx, batch, step_emits[&node][step]);
+    node.ops[step]->push_port(port, ctx, batch, step_emits[&node][step]);
   }
 
   bool all_sources_ended() const {

@@ -22,7 +22,7 @@ constexpr std::string_view kAggregates[] = {"count",  "sum",      "avg",    "mea
                                             "variance", "var_samp", "var_pop", "median", "percentile_approx",
                                             "collect_list", "collect_set", "first_value", "last_value", "any_value",
                                             "count_if", "bool_and", "bool_or", "every", "some", "any"};
-constexpr std::string_view kTimeWindows[] = {"window", "session_window", "window_time"};
+constexpr std::string_view kTimeWindows[] = {"window", "session_window"};
 
 template <size_t N>
 bool contains(const std::string_view (&list)[N], std::string_view name) {

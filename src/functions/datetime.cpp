@@ -430,4 +430,30 @@ Signature bind_datediff(const std::vector<Arg>& args) {
       [](int32_t& out, int32_t end, int32_t start) { out = static_cast<int32_t>(int64_t{end} - start); });
 }
 
+// window_time(window): the window's end - 1 microsecond, the latest time inside
+// it (Spark 3.4+). The argument is the struct<start, end> a window() or
+// session_window() key gives an aggregation's output; Spark makes the result
+// an event-time column when the window is one.
+Signature bind_window_time(const std::vector<Arg>& args) {
+  expect_arg_count("window_time", args, 1, 1);
+  const DataType& w = args[0].type;
+  const DataType timestamp = DataType::of(TypeId::Timestamp);
+  if (w.id != TypeId::Struct || w.fields.size() != 2 || w.fields[0].name != "start" || w.fields[1].name != "end" ||
+      !(w.fields[0].type == timestamp) || !(w.fields[1].type == timestamp))
+    throw BindError("window_time() takes a window column (struct<start: timestamp, end: timestamp>), not " +
+                    w.to_string());
+  return Signature{{w}, timestamp, [](const std::vector<ColumnRef>& cols, size_t rows, const expr::EvalContext&) {
+                     const Column& window = *cols[0];
+                     const Column& end = *window.children()[1];
+                     auto out = Column::make(DataType::of(TypeId::Timestamp), rows);
+                     out->resize(rows);
+                     const int64_t* in = end.data<int64_t>();
+                     int64_t* dst = out->data<int64_t>();
+                     for (size_t i = 0; i < rows; ++i) dst[i] = in[i] - 1;
+                     for (size_t i = 0; i < rows; ++i)
+                       if (window.is_null(i) || end.is_null(i)) out->set_null(i);
+                     return out;
+                   }};
+}
+
 }  // namespace runnel::fn

@@ -78,6 +78,7 @@
   X("to_unix_timestamp", bind_unix_timestamp)    \
   X("date_format", bind_date_format)             \
   X("date_trunc", bind_date_trunc)               \
+  X("window_time", bind_window_time)             \
   X("trunc", bind_trunc)                         \
   X("current_timestamp", bind_current_timestamp) \
   X("now", bind_current_timestamp)               \

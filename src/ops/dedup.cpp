@@ -32,7 +32,7 @@ namespace {
 struct DedupSpec {
   std::vector<size_t> keys;            // input column indices
   std::optional<size_t> event_time;    // input column index of the watermarked column
-  std::optional<size_t> event_time_key;  // index into keys
+  std::optional<size_t> event_time_key;  // index into the key columns (a struct key counts one per field)
   bool within_watermark = false;
   int64_t delay_us = 0;                // the watermark delay (within_watermark only)
 };
@@ -60,7 +60,7 @@ class DedupOperator final : public Operator {
     n = drop_late(ctx, batch, n);
     if (n == 0) return;
     std::vector<const Column*> keys;
-    for (size_t k : spec_.keys) keys.push_back(batch.columns[k].get());
+    for (size_t k : spec_.keys) add_key_columns(*batch.columns[k], keys);
     groups_.resize(n);
     const uint32_t first_new = static_cast<uint32_t>(table_.size());
     table_.find_or_insert(keys, rows_.data(), n, groups_.data());
@@ -119,10 +119,26 @@ class DedupOperator final : public Operator {
   }
 
  private:
+  // A struct key (a window) is compared field by field: GroupTable holds flat values.
+  static void add_key_columns(const Column& column, std::vector<const Column*>& keys) {
+    if (column.id() != TypeId::Struct) return keys.push_back(&column);
+    for (auto& field : column.children()) keys.push_back(field.get());
+  }
+
   std::vector<DataType> key_types() const {
     std::vector<DataType> types;
-    for (size_t k : spec_.keys) types.push_back((*schema_)[k].type);
+    for (size_t k : spec_.keys) {
+      const DataType& type = (*schema_)[k].type;
+      if (type.id != TypeId::Struct) types.push_back(type);
+      for (auto& field : type.fields) types.push_back(field.type);
+    }
     return types;
+  }
+
+  // The event time of a row: the column, or a window's end (Spark's rule for a struct event time).
+  const Column& event_times(const Batch& batch) const {
+    const Column& time = *batch.columns[*spec_.event_time];
+    return time.id() == TypeId::Struct ? *time.children()[1] : time;
   }
 
   bool evicts() const { return spec_.within_watermark || spec_.event_time_key; }
@@ -140,7 +156,7 @@ class DedupOperator final : public Operator {
   // previous batch's watermark (a null event time is never late), counting them.
   size_t drop_late(const BatchContext& ctx, const Batch& batch, size_t n) {
     if (!spec_.event_time || ctx.late_watermark_us == kNoWatermark) return n;
-    const Column& time = *batch.columns[*spec_.event_time];
+    const Column& time = event_times(batch);
     const int64_t* micros = time.data<int64_t>();
     size_t kept = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -155,7 +171,7 @@ class DedupOperator final : public Operator {
   // The new keys' expiry: their first row's event time + the delay. Spark
   // reads a null event time as 0 (the epoch), so such a key expires at the delay.
   void record_expiry(const Batch& batch, const std::vector<uint32_t>& first_rows) {
-    const Column& time = *batch.columns[*spec_.event_time];
+    const Column& time = event_times(batch);
     const int64_t* micros = time.data<int64_t>();
     const size_t old = expires_at_.size();
     expires_at_.resize(old + first_rows.size());
@@ -229,11 +245,17 @@ std::vector<size_t> plan_key_columns(const config::Node& value, const Schema& in
   return keys;
 }
 
-// GroupTable compares flat values only.
+bool is_flat(const DataType& type) {
+  return type.id != TypeId::Struct && type.id != TypeId::Array && type.id != TypeId::Null;
+}
+
+// GroupTable compares flat values only; a struct of flat fields (a window) is compared field by field.
 void check_key_types(const std::vector<size_t>& keys, const Schema& input, const config::Node& value) {
   for (size_t k : keys) {
     const DataType& type = input[k].type;
-    if (type.id == TypeId::Struct || type.id == TypeId::Array || type.id == TypeId::Null)
+    bool flat_struct = type.id == TypeId::Struct && !type.fields.empty() &&
+                       std::all_of(type.fields.begin(), type.fields.end(), [](const Field& f) { return is_flat(f.type); });
+    if (!is_flat(type) && !flat_struct)
       value.fail("deduplicating on column '" + input[k].name + "' of type " + type.to_string() +
                  " is not supported yet");
   }
@@ -252,9 +274,13 @@ std::unique_ptr<Operator> plan_deduplicate(const StepContext& ctx) {
   if (!ctx.event_time_column.empty()) spec.event_time = ctx.input->find(ctx.event_time_column);
   if (spec.within_watermark && !spec.event_time)
     value.fail("dropDuplicatesWithinWatermark is not supported on streaming DataFrames/DataSets without watermark");
-  if (spec.event_time) {
-    auto it = std::find(spec.keys.begin(), spec.keys.end(), *spec.event_time);
-    if (it != spec.keys.end()) spec.event_time_key = static_cast<size_t>(it - spec.keys.begin());
+  if (spec.event_time) {  // its index among the key columns; a window's is its end's
+    size_t column = 0;
+    for (size_t k : spec.keys) {
+      const DataType& type = (*ctx.input)[k].type;
+      if (k == *spec.event_time) spec.event_time_key = column + (type.id == TypeId::Struct ? 1 : 0);
+      column += type.id == TypeId::Struct ? type.fields.size() : 1;
+    }
   }
   if (spec.within_watermark) spec.delay_us = watermark_delay_us(ctx);
   return std::make_unique<DedupOperator>(ctx.input, std::move(spec));

@@ -56,6 +56,13 @@ class Operator {
   virtual ~Operator() = default;
   virtual SchemaRef output_schema() const = 0;
   virtual void push(const BatchContext& ctx, Batch& batch, const Emit& out) = 0;
+  // Operators with several inputs (union, stream-stream join) take the rows
+  // of input `port` here; port 0 is the transform's own stream, 1 the stream
+  // named by the step's `with`. Single-input operators only see port 0.
+  virtual void push_port(int port, const BatchContext& ctx, Batch& batch, const Emit& out) {
+    (void)port;
+    push(ctx, batch, out);
+  }
   virtual void end_batch(const BatchContext& ctx, const Emit& out) {
     (void)ctx;
     (void)out;

@@ -16,22 +16,42 @@ namespace runnel {
 
 struct GraphNode;
 
+// Where a stream's batches go: operator `step` of transform `node` (step =
+// node->ops.size() for a sink, which has no operators), at input `port`
+// (0: the transform's own `from` stream; 1: the stream a union/join step
+// names with `with`).
+struct Edge {
+  GraphNode* node;
+  size_t step = 0;
+  int port = 0;
+};
+
 struct SourceNode {
   std::string name;
   std::unique_ptr<Source> source;
-  std::vector<GraphNode*> consumers;
+  std::vector<Edge> consumers;
   nlohmann::json committed_offset;  // end of the last committed batch (null: none)
 };
 
-// A transform or a sink: receives batches from one upstream node.
+// The step an operator was planned from, and the event-time column of its
+// input ("" for none): the output-mode rules need both.
+struct PlannedStep {
+  const config::StepConfig* config;
+  std::string event_time_column;
+};
+
+// A transform or a sink: receives batches from its `from` node (and, for a
+// union/join step, from the node that step names).
 struct GraphNode {
   std::string name;
   std::string from;
   SchemaRef schema;                          // output schema
   std::vector<std::unique_ptr<Operator>> ops;  // transforms only
+  std::vector<PlannedStep> steps;            // transforms only: what ops[i] was planned from
+  std::vector<std::string> inputs;           // transforms only: the streams union/join steps read with `with`
   std::unique_ptr<Sink> sink;                // sinks only
   std::string output_mode;                   // sinks only
-  std::vector<GraphNode*> consumers;
+  std::vector<Edge> consumers;
   uint64_t rows_out = 0;  // rows delivered in the current micro-batch (sinks)
 };
 

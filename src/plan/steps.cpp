@@ -13,6 +13,8 @@ const std::vector<StepKind>& step_kinds() {
       {"watermark", "event-time watermark: {column, delay} (withWatermark)", plan_watermark},
       {"aggregate", "grouped or global aggregation: {group_by: [expr], aggregates: [expr]}", plan_aggregate},
       {"deduplicate", "drops duplicate rows: {columns: [col], within_watermark: bool} (dropDuplicates)", plan_deduplicate},
+      {"union", "rows of this stream and of another source/transform, by column position: {with: NAME} (union)", plan_union},
+      {"order_by", "sorts each result of a complete-mode aggregation: [expr [ASC|DESC] [NULLS FIRST|LAST]] (orderBy)", plan_order_by},
   };
   return kinds;
 }

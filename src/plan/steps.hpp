@@ -2,7 +2,9 @@
 // physical operator by the planner function registered for its key.
 // Adding a step kind = one planner function + one line in steps.cpp.
 #pragma once
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +14,13 @@
 
 namespace runnel {
 
+// A stream a step may read besides its own (`union: {with: NAME}`, a
+// stream-stream join): a source's or transform's output.
+struct StreamInfo {
+  SchemaRef schema;
+  std::string event_time_column;  // its watermarked column ("" if none)
+};
+
 struct StepContext {
   const config::PipelineConfig& pipeline;
   const config::StepConfig& step;
@@ -19,6 +28,13 @@ struct StepContext {
   // The input column a watermark step upstream made the event time ("" if
   // none): the aggregate step drops late rows and evicts state by it.
   std::string event_time_column = {};
+  // The streams by name (sources and the transforms planned so far); null for none.
+  std::function<const StreamInfo*(const std::string& name)> find_stream = {};
+  // Set by a planner whose output carries the event time in another column
+  // (an aggregate: its window or time key; a union: by position), or "" when
+  // it ends there. Unset, the event time stays on its column while the
+  // output keeps a column of that name.
+  mutable std::optional<std::string> output_event_time = {};
 };
 
 using StepPlanner = std::unique_ptr<Operator> (*)(const StepContext&);
@@ -41,5 +57,7 @@ std::unique_ptr<Operator> plan_rename(const StepContext&);
 std::unique_ptr<Operator> plan_watermark(const StepContext&);
 std::unique_ptr<Operator> plan_aggregate(const StepContext&);
 std::unique_ptr<Operator> plan_deduplicate(const StepContext&);
+std::unique_ptr<Operator> plan_union(const StepContext&);
+std::unique_ptr<Operator> plan_order_by(const StepContext&);
 
 }  // namespace runnel

@@ -425,13 +425,27 @@ AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input)
   return spec;
 }
 
-// The key that carries the watermarked event time: a window over that column, or the column itself.
-std::optional<size_t> find_event_time_key(const std::vector<KeySpec>& keys, const Schema& input,
+// Whether `ast` reads the event time `column`: the column itself, or, when
+// it is a window struct (an upstream windowed aggregation's output),
+// window_time(column), which Spark marks as event time too.
+bool is_event_time(const expr::Ast& ast, const std::string& column, const Schema& input) {
+  auto names_column = [&](const expr::Ast& a) {
+    return a.kind == expr::AstKind::Column && a.parts.size() == 1 && input.find(a.parts[0]) == input.find(column);
+  };
+  if (names_column(ast)) return true;
+  return ast.kind == expr::AstKind::Call && lower(ast.name) == "window_time" && ast.children.size() == 1 &&
+         names_column(*ast.children[0]);
+}
+
+// The key that carries the watermarked event time: a window over it, or the time itself.
+std::optional<size_t> find_event_time_key(const std::vector<config::Node>& items, const Schema& input,
                                           const std::string& column) {
   if (column.empty()) return std::nullopt;
-  std::optional<size_t> index = input.find(column);
-  for (size_t i = 0; i < keys.size(); ++i)
-    if (index && keys[i].expr->column_index() == index) return i;
+  for (size_t i = 0; i < items.size(); ++i) {
+    expr::AstPtr ast = parse_item(items[i]);
+    const bool window = ast->kind == expr::AstKind::Call && lower(ast->name) == "window" && !ast->children.empty();
+    if (is_event_time(window ? *ast->children[0] : *ast, column, input)) return i;
+  }
   return std::nullopt;
 }
 
@@ -442,10 +456,12 @@ std::unique_ptr<Operator> plan_aggregate(const StepContext& ctx) {
   if (!value.is_map()) value.fail("expected a map {group_by: [expr], aggregates: [expr]}");
   value.check_keys({"group_by", "aggregates"});
   std::vector<KeySpec> keys;
+  std::vector<config::Node> key_items;
   bool has_window = false;
   if (value["group_by"].defined()) {
     config::Node list = value["group_by"];
-    for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list}) {
+    key_items = list.is_seq() ? list.items() : std::vector<config::Node>{list};
+    for (const config::Node& item : key_items) {
       keys.push_back(plan_key(item, *ctx.input));
       if (keys.back().window && has_window) item.fail("only one window() key is allowed");
       has_window |= keys.back().window.has_value();
@@ -456,7 +472,9 @@ std::unique_ptr<Operator> plan_aggregate(const StepContext& ctx) {
   for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list})
     aggregates.push_back(plan_aggregate_call(item, *ctx.input));
   if (aggregates.empty()) list.fail("at least one aggregate is needed (e.g. 'count(*) AS n')");
-  auto event_time_key = find_event_time_key(keys, *ctx.input, ctx.event_time_column);
+  auto event_time_key = find_event_time_key(key_items, *ctx.input, ctx.event_time_column);
+  // Spark marks the time key (a window column) of the output as its event time.
+  ctx.output_event_time = event_time_key ? keys[*event_time_key].name : "";
   return std::make_unique<AggregateOperator>(std::move(keys), std::move(aggregates), event_time_key,
                                              ctx.event_time_column);
 }
