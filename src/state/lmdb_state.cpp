@@ -24,6 +24,7 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <utility>
@@ -380,9 +381,7 @@ LmdbStore::Staged::const_iterator LmdbStore::write_bucket(MDB_cursor* cursor, St
   std::string stored = stored_key(first->first);
   std::string_view prefix = std::string_view(stored).substr(1);
   auto last = first;
-  while (last != staged_.end() && std::string_view(last->first).substr(0, prefix_size) == prefix &&
-         last->first.size() >= prefix_size)
-    ++last;
+  while (last != staged_.end() && std::string_view(last->first).substr(0, prefix_size) == prefix) ++last;
 
   MDB_val k = to_val(stored), previous;
   int rc = mdb_cursor_get(cursor, &k, &previous, MDB_SET_KEY);
@@ -578,7 +577,9 @@ void Environment::apply_undo(MDB_txn* txn, int64_t to_version) {
   std::string record(to_view(v));  // the puts below may move the meta pages
   RecordReader in(record, file);
   if (in.get<int64_t>() != version) in.corrupt();
-  std::vector<MDB_dbi> dbis(in.get<uint32_t>());
+  auto database_count = in.get<uint32_t>();
+  if (database_count > databases.size()) in.corrupt();
+  std::vector<MDB_dbi> dbis(database_count);
   for (auto& dbi : dbis) {
     auto it = databases.find(in.bytes(in.get<uint32_t>()));
     if (it == databases.end()) in.corrupt();
@@ -611,10 +612,12 @@ LmdbStateEnv::~LmdbStateEnv() = default;
 StateStore& LmdbStateEnv::store(const std::string& operator_id) {
   auto& impl = *impl_;
   if (auto it = impl.stores.find(operator_id); it != impl.stores.end()) return *it->second;
-  std::string name = std::string(kOperatorDbPrefix) + operator_id;
-  if (name.size() > impl.max_key || name.find('\0') != std::string::npos)
+  // The id names a database and a meta key: both are LMDB keys.
+  size_t max_id = impl.max_key - std::max(kOperatorDbPrefix.size(), kStatsPrefix.size());
+  if (operator_id.size() > max_id || operator_id.find('\0') != std::string::npos)
     fail(ErrorKind::Config, "stateful operator id '" + operator_id + "' cannot name a state database (at most " +
-                                std::to_string(impl.max_key - kOperatorDbPrefix.size()) + " bytes, no NUL)");
+                                std::to_string(max_id) + " bytes, no NUL)");
+  std::string name = std::string(kOperatorDbPrefix) + operator_id;
   if (!impl.databases.contains(name)) {
     MDB_dbi dbi = 0;
     impl.write("create the state database of " + operator_id,

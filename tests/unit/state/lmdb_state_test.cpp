@@ -127,6 +127,15 @@ TEST_CASE("lmdb state: a commit survives reopening, with every store in one vers
   CHECK(entries(env.store("new/0")).empty());
 }
 
+TEST_CASE("lmdb state: an operator id too long to name a database is refused") {
+  TempDir tmp;
+  LmdbStateEnv env(tmp.state());
+  CHECK_THROWS_AS(env.store(std::string(600, 'x')), Error);
+  env.store(std::string(400, 'x')).put("k", "v");
+  env.commit(0);
+  CHECK(env.stats().at(0).rows == 1);
+}
+
 TEST_CASE("lmdb state: a store's own commit leaves the other stores staged") {
   TempDir tmp;
   LmdbStateEnv env(tmp.state());
@@ -331,6 +340,20 @@ TEST_CASE("lmdb state: a corrupt or foreign environment is an I/O error naming t
     REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
     MDB_val key{6, const_cast<char*>("format")};
     REQUIRE(mdb_del(txn, meta, &key, nullptr) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(raw);
+    check_open_fails(dir);
+  }
+  SUBCASE("an LMDB environment of some other program") {
+    MDB_env* raw = nullptr;
+    REQUIRE(mdb_env_create(&raw) == 0);
+    REQUIRE(mdb_env_open(raw, dir.c_str(), 0, 0644) == 0);
+    MDB_txn* txn = nullptr;
+    MDB_dbi main;
+    REQUIRE(mdb_txn_begin(raw, nullptr, 0, &txn) == 0);
+    REQUIRE(mdb_dbi_open(txn, nullptr, 0, &main) == 0);
+    MDB_val key{5, const_cast<char*>("hello")}, value{5, const_cast<char*>("world")};
+    REQUIRE(mdb_put(txn, main, &key, &value, 0) == 0);
     REQUIRE(mdb_txn_commit(txn) == 0);
     mdb_env_close(raw);
     check_open_fails(dir);
