@@ -206,24 +206,34 @@ class DedupOperator final : public Operator {
   StateOperatorProgress progress_;
 };
 
-// The delay of the watermark step that made `column` the event time: the
-// last such step before `step` in its transform, else in the transforms upstream.
-int64_t watermark_delay_us(const StepContext& ctx) {
-  const config::PipelineConfig& p = ctx.pipeline;
-  const config::StepConfig* before = &ctx.step;
-  const config::TransformConfig* t = nullptr;
-  for (auto& candidate : p.transforms)
-    for (auto& step : candidate.steps)
-      if (&step == before) t = &candidate;
-  while (t) {
-    for (const config::StepConfig* s = before; s-- != t->steps.data();)
-      if (s->kind == "watermark") return s->value["delay"].duration_us() / 1000 * 1000;  // Spark keeps milliseconds
-    const config::TransformConfig* from = nullptr;
-    for (auto& candidate : p.transforms)
-      if (candidate.name == t->from) from = &candidate;
-    t = from;
-    before = t ? t->steps.data() + t->steps.size() : nullptr;
+const config::TransformConfig* find_transform(const config::PipelineConfig& p, const std::string& name) {
+  for (auto& t : p.transforms)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+// The delay of the last watermark step among steps [first, before) of `t`,
+// else upstream: through a union step into the stream it reads, then through
+// `from`. nullopt when none.
+std::optional<int64_t> find_watermark_delay_us(const config::PipelineConfig& p, const config::TransformConfig& t,
+                                               const config::StepConfig* before) {
+  for (const config::StepConfig* s = before; s-- != t.steps.data();) {
+    if (s->kind == "watermark") return s->value["delay"].duration_us() / 1000 * 1000;  // Spark keeps milliseconds
+    if (s->kind == "union" && s->value.is_map() && s->value["with"].defined())
+      if (const config::TransformConfig* with = find_transform(p, s->value["with"].str()))
+        if (auto delay = find_watermark_delay_us(p, *with, with->steps.data() + with->steps.size())) return delay;
   }
+  const config::TransformConfig* from = find_transform(p, t.from);
+  return from ? find_watermark_delay_us(p, *from, from->steps.data() + from->steps.size()) : std::nullopt;
+}
+
+// The delay of the watermark step that made the event time: the last such
+// step before this one in its transform, else in the streams upstream.
+int64_t watermark_delay_us(const StepContext& ctx) {
+  for (auto& t : ctx.pipeline.transforms)
+    for (auto& step : t.steps)
+      if (&step == &ctx.step)
+        if (auto delay = find_watermark_delay_us(ctx.pipeline, t, &step)) return *delay;
   fail(ErrorKind::Internal, "no watermark step for the event time column '" + ctx.event_time_column + "'");
 }
 

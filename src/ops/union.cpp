@@ -86,7 +86,11 @@ std::unique_ptr<Operator> plan_union(const StepContext& ctx) {
   const config::Node with = value.required("with");
   const std::string name = with.str();
   const StreamInfo* other = ctx.find_stream ? ctx.find_stream(name) : nullptr;
-  if (!other) with.fail("'" + name + "' is not a source or transform");
+  if (!other) {
+    for (auto& table : ctx.pipeline.tables)  // Spark's UnsupportedOperationChecker, in its words
+      if (table.name == name) with.fail("Union between streaming and batch DataFrames/Datasets is not supported");
+    with.fail("'" + name + "' is not a source or transform");
+  }
   SchemaRef schema = union_schema(*ctx.input, *other->schema, with);
   if (ctx.event_time_column.empty() && !other->event_time_column.empty())
     ctx.output_event_time = (*schema)[*other->schema->find(other->event_time_column)].name;

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/error.hpp"
+#include "expr/ast.hpp"
 #include "plan/steps.hpp"
 
 namespace runnel {
@@ -53,6 +54,29 @@ std::string with_name(const config::StepConfig& step) {
   return step.value["with"].str();
 }
 
+// Spark's ResolveWindowTime marks window_time(w) of an event-time window w as
+// event time: when a select or with_columns step computes it, the name of
+// that output column ("" for none). The step was planned, so its expressions parse.
+std::string window_time_column(const config::StepConfig& step, const std::string& window, const Schema& input) {
+  std::vector<std::pair<std::string, config::Node>> items;  // (output name or "", expression)
+  if (step.kind == "select" && step.value.is_seq())
+    for (const config::Node& item : step.value.items()) items.emplace_back("", item);
+  else if (step.kind == "with_columns" && step.value.is_map())
+    items = step.value.entries();
+  for (auto& [name, item] : items) {
+    if (!item.is_scalar()) continue;
+    expr::AstPtr ast = expr::parse(item.str());
+    if (ast->kind != expr::AstKind::Call || expr::ascii_lower(ast->name) != "window_time" || ast->children.size() != 1)
+      continue;
+    const expr::Ast& arg = *ast->children[0];
+    if (arg.kind != expr::AstKind::Column || arg.parts.size() != 1 || input.find(arg.parts[0]) != input.find(window))
+      continue;
+    if (!name.empty()) return name;
+    return ast->alias.empty() ? expr::display_name(*ast, &input) : ast->alias;
+  }
+  return "";
+}
+
 // Plans the steps of `t` into `node`, whose input is `input`, and wires the
 // streams its union/join steps read. Returns the watermarked column of its
 // output ("" for none).
@@ -72,13 +96,16 @@ std::string plan_steps(const config::PipelineConfig& config, const config::Trans
       step.value.fail("unknown step '" + step.kind + "' (expected one of: " + known + ")");
     }
     StepContext ctx{config, step, node.schema, event_time, find_stream};
+    const SchemaRef input_schema = node.schema;
     node.ops.push_back(kind->plan(ctx));
     node.steps.push_back(PlannedStep{&step, event_time});
     node.schema = node.ops.back()->output_schema();
-    // Spark keeps the watermark on the column through later steps; a step that drops it ends it.
+    // Spark keeps the watermark on the column through later steps; a step that drops it ends it,
+    // unless it computes window_time() of it.
     if (ctx.output_event_time) event_time = *ctx.output_event_time;
     else if (step.kind == "watermark") event_time = (*node.schema)[*node.schema->find(step.value["column"].str())].name;
-    else if (!event_time.empty() && !node.schema->find(event_time)) event_time.clear();
+    else if (!event_time.empty() && !node.schema->find(event_time))
+      event_time = window_time_column(step, event_time, *input_schema);
     std::string with = with_name(step);
     if (auto it = streams.find(with); it != streams.end()) {
       it->second.consumers->push_back(Edge{&node, node.ops.size() - 1, 1});

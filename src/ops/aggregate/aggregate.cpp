@@ -430,20 +430,23 @@ AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input)
 // window_time(column), which Spark marks as event time too.
 bool is_event_time(const expr::Ast& ast, const std::string& column, const Schema& input) {
   auto names_column = [&](const expr::Ast& a) {
-    return a.kind == expr::AstKind::Column && a.parts.size() == 1 && input.find(a.parts[0]) == input.find(column);
+    if (a.kind != expr::AstKind::Column || a.parts.size() != 1) return false;
+    std::optional<size_t> index = input.find(a.parts[0]);
+    return index && index == input.find(column);
   };
   if (names_column(ast)) return true;
   return ast.kind == expr::AstKind::Call && lower(ast.name) == "window_time" && ast.children.size() == 1 &&
          names_column(*ast.children[0]);
 }
 
-// The key that carries the watermarked event time: a window over it, or the time itself.
+// The key that carries the watermarked event time: a (session) window over it, or the time itself.
 std::optional<size_t> find_event_time_key(const std::vector<config::Node>& items, const Schema& input,
                                           const std::string& column) {
   if (column.empty()) return std::nullopt;
   for (size_t i = 0; i < items.size(); ++i) {
     expr::AstPtr ast = parse_item(items[i]);
-    const bool window = ast->kind == expr::AstKind::Call && lower(ast->name) == "window" && !ast->children.empty();
+    const bool window = ast->kind == expr::AstKind::Call && !ast->children.empty() &&
+                        (lower(ast->name) == "window" || lower(ast->name) == "session_window");
     if (is_event_time(window ? *ast->children[0] : *ast, column, input)) return i;
   }
   return std::nullopt;
