@@ -24,11 +24,13 @@ std::string iso_millis(int64_t micros) {
   return s;
 }
 
+// Nearest the sink first, as Spark lists them (a pre-order walk of the plan
+// from its root).
 nlohmann::json state_operators(const Graph& graph) {
   nlohmann::json list = nlohmann::json::array();
-  for (auto& t : graph.transforms)
-    for (auto& op : t->ops)
-      if (auto p = op->state_progress())
+  for (auto t = graph.transforms.rbegin(); t != graph.transforms.rend(); ++t)
+    for (auto op = (*t)->ops.rbegin(); op != (*t)->ops.rend(); ++op)
+      if (auto p = (*op)->state_progress())
         list.push_back({{"operatorName", p->operator_name},
                         {"numRowsTotal", p->rows_total},
                         {"numRowsUpdated", p->rows_updated},
