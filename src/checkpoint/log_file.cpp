@@ -21,7 +21,7 @@ namespace {
 constexpr std::string_view kVersionLine = "v1";
 
 [[noreturn]] void io_fail(const std::string& what, const std::string& path) {
-  fail(ErrorKind::IO, "checkpoint: cannot " + what + " '" + path + "': " + std::strerror(errno));
+  fail(ErrorKind::IO, "cannot " + what + " '" + path + "': " + std::strerror(errno));
 }
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& why) {
