@@ -73,6 +73,7 @@ struct Executor::State {
   // a crash that must re-run first, exactly as planned.
   std::unique_ptr<Checkpoint> checkpoint;
   std::optional<OffsetSeq> replay;
+  bool resume_no_data_batch = false;
 
   State(const config::PipelineConfig& c, RunOptions o)
       : config(c), options(std::move(o)), graph(plan_graph(config, options)), progress(config, options) {
@@ -106,7 +107,9 @@ struct Executor::State {
       nlohmann::json replay_end = replay ? replay->sources.value(s->name, nlohmann::json()) : nlohmann::json();
       s->source->recover(checkpoint->source_dir(s->name), s->committed_offset, replay_end);
     }
-    no_data_batch_pending = !replay && r.commit && needs_batch(watermark_us());
+    // A no-data batch the last commit made due runs before any new data, as it
+    // would have without the restart.
+    resume_no_data_batch = !replay && r.commit && needs_batch(watermark_us());
     if (r.commit || replay)
       log::info("checkpoint '" + checkpoint->dir() + "': resuming at batch " + std::to_string(batch_id) +
                 (replay ? " (re-running it as planned before the restart)" : ""));
@@ -303,6 +306,11 @@ struct Executor::State {
       OffsetSeq planned = std::move(*replay);
       replay.reset();
       execute(ends_of(planned), planned.end_of_stream, &planned);
+      return true;
+    }
+    if (resume_no_data_batch) {
+      resume_no_data_batch = false;
+      run_no_data_batch();
       return true;
     }
     auto ends = plan_offsets(wait);

@@ -250,8 +250,10 @@ class FileSink final : public Sink {
                                   "); give this checkpoint its own output directory");
     std::set<std::string> committed;
     for (int64_t id : list_batch_files(log_dir()))
-      if (id >= first_batch)
-        for (auto& f : read_log_file(manifest_path(id)).at("files")) committed.insert(f.get<std::string>());
+      if (id >= first_batch) {
+        nlohmann::json entry = read_log_file(manifest_path(id));
+        for (auto& f : entry.at("files")) committed.insert(f.get<std::string>());
+      }
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::file_time_type claimed = fs::last_write_time(claim, ec);

@@ -187,7 +187,8 @@ class FileSource final : public Source {
         remove_file(log_path(*it));
         continue;
       }
-      for (auto& f : read_log(*it).at("files")) take(f.at("path").get<std::string>(), f.at("mtime").get<int64_t>());
+      nlohmann::json entry = read_log(*it);
+      for (auto& f : entry.at("files")) take(f.at("path").get<std::string>(), f.at("mtime").get<int64_t>());
     }
     purge();
     next_batch_ = through + 1;
@@ -272,7 +273,7 @@ class FileSource final : public Source {
   // Spark's SeenFilesMap.purge: forget files older than the age limit (they
   // can never be new again), which keeps the map bounded.
   void purge() {
-    if (options_.max_file_age_ms == INT64_MAX) return;
+    if (options_.max_file_age_ms == INT64_MAX || latest_ms_ == INT64_MIN) return;
     purge_before_ms_ = latest_ms_ - options_.max_file_age_ms;
     std::erase_if(seen_, [&](const auto& entry) { return entry.second < purge_before_ms_; });
   }
