@@ -107,9 +107,11 @@ struct Executor::State {
       nlohmann::json replay_end = replay ? replay->sources.value(s->name, nlohmann::json()) : nlohmann::json();
       s->source->recover(checkpoint->source_dir(s->name), s->committed_offset, replay_end);
     }
-    // A no-data batch the last commit made due runs before any new data, as it
-    // would have without the restart.
-    resume_no_data_batch = !replay && r.commit && needs_batch(watermark_us());
+    // A no-data batch made due by a data batch runs at once after it, before
+    // any new data (run_batch); after a no-data batch, new data goes first.
+    bool due = !replay && r.commit && needs_batch(watermark_us());
+    resume_no_data_batch = due && r.commit->data_batch;
+    no_data_batch_pending = due && !r.commit->data_batch;
     if (r.commit || replay)
       log::info("checkpoint '" + checkpoint->dir() + "': resuming at batch " + std::to_string(batch_id) +
                 (replay ? " (re-running it as planned before the restart)" : ""));
@@ -266,7 +268,10 @@ struct Executor::State {
     for (auto& k : graph.sinks) k->sink->commit(batch_id);
     if (checkpoint) commit_state();
     EventTimeStats stats = advance_watermark();
-    if (checkpoint) checkpoint->write_commit(batch_id, CommitEntry{watermark_ms, op_watermarks_ms});
+    if (checkpoint) {
+      bool data = std::any_of(ends.begin(), ends.end(), [](const auto& end) { return end.has_value(); });
+      checkpoint->write_commit(batch_id, CommitEntry{watermark_ms, op_watermarks_ms, data});
+    }
     for (size_t i = 0; i < graph.sources.size(); ++i) {
       auto& s = *graph.sources[i];
       if (!ends[i]) continue;
