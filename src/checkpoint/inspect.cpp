@@ -32,9 +32,7 @@ nlohmann::json state_operators(const std::string& dir) {
   return ops;
 }
 
-}  // namespace
-
-nlohmann::json inspect_checkpoint(const std::string& dir) {
+nlohmann::json inspect(const std::string& dir) {
   const std::string meta_path = dir + "/metadata";
   if (!exists(meta_path))
     fail(ErrorKind::NoInput, "'" + dir + "' is not a runnel checkpoint (it has no metadata file)");
@@ -61,6 +59,16 @@ nlohmann::json inspect_checkpoint(const std::string& dir) {
   if (!offsets.empty() && offsets.back() > last) report["uncommittedBatch"] = offsets.back();
   if (!offsets.empty()) report["retainedBatches"] = {offsets.front(), offsets.back()};
   return report;
+}
+
+}  // namespace
+
+nlohmann::json inspect_checkpoint(const std::string& dir) {
+  try {
+    return inspect(dir);
+  } catch (const nlohmann::json::exception& e) {
+    fail(ErrorKind::IO, "'" + dir + "' holds a checkpoint file that is not a runnel checkpoint entry (" + e.what() + ")");
+  }
 }
 
 void print_checkpoint(const nlohmann::json& r, std::ostream& out) {

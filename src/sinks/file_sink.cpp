@@ -82,7 +82,13 @@ class FileSink final : public Sink {
     batch_id_ = batch_id;
     uuid_ = random_uuid(rng_);
     if (options_.checkpoint.empty()) return;
-    if (!manifest_checked_) recover_directory(batch_id);
+    if (!manifest_checked_) {
+      try {
+        recover_directory(batch_id);
+      } catch (const nlohmann::json::exception& e) {
+        fail(ErrorKind::IO, "file sink: '" + log_dir() + "' is not a runnel manifest log (" + e.what() + ")");
+      }
+    }
     skip_batch_ = ::access(manifest_path(batch_id).c_str(), F_OK) == 0;
   }
 

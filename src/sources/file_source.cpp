@@ -171,10 +171,36 @@ class FileSource final : public Source {
     return nlohmann::json{{"batch", next_batch_++}, {"files", std::move(list)}};
   }
 
+  // Reads the files listed in `end` (whatever they hold now, as Spark does).
+  void read(const nlohmann::json&, const nlohmann::json& end, const Emit& out) override {
+    for (auto& f : end.at("files")) read_file(f.at("path").get<std::string>(), out);
+  }
+
+  void commit(const nlohmann::json& end) override {
+    if (options_.clean_source == CleanSource::Off) return;
+    for (auto& f : end.at("files")) {
+      std::string path = f.at("path").get<std::string>();
+      if (options_.clean_source == CleanSource::Delete) delete_file(path);
+      else archive_file(path, options_.source_archive_dir);
+    }
+  }
+
+  void recover(const std::string& dir, const nlohmann::json& committed, const nlohmann::json& replay) override {
+    try {
+      recover_log(dir, committed, replay);
+    } catch (const nlohmann::json::exception& e) {
+      fail(ErrorKind::IO, "checkpoint: the file source log in '" + dir + "' does not match its offsets (" + e.what() + ")");
+    }
+  }
+
+  BadRecords* bad_records() override { return in_.bad.get(); }
+  std::string description() const override { return "FileStreamSource[" + options_.path + "]"; }
+
+ private:
   // Rebuilds the files taken from the log, through the replayed batch if
   // any, else the committed one; entries after it were planned but never
   // reached the checkpoint's offsets, so they are dropped and planned again.
-  void recover(const std::string& dir, const nlohmann::json& committed, const nlohmann::json& replay) override {
+  void recover_log(const std::string& dir, const nlohmann::json& committed, const nlohmann::json& replay) {
     log_dir_ = dir;
     const nlohmann::json& last = replay.is_null() ? committed : replay;
     int64_t through = last.is_null() ? -1 : last.at("batch").get<int64_t>();
@@ -194,24 +220,6 @@ class FileSource final : public Source {
     next_batch_ = through + 1;
   }
 
-  // Reads the files listed in `end` (whatever they hold now, as Spark does).
-  void read(const nlohmann::json&, const nlohmann::json& end, const Emit& out) override {
-    for (auto& f : end.at("files")) read_file(f.at("path").get<std::string>(), out);
-  }
-
-  void commit(const nlohmann::json& end) override {
-    if (options_.clean_source == CleanSource::Off) return;
-    for (auto& f : end.at("files")) {
-      std::string path = f.at("path").get<std::string>();
-      if (options_.clean_source == CleanSource::Delete) delete_file(path);
-      else archive_file(path, options_.source_archive_dir);
-    }
-  }
-
-  BadRecords* bad_records() override { return in_.bad.get(); }
-  std::string description() const override { return "FileStreamSource[" + options_.path + "]"; }
-
- private:
   // The files the next batch takes, in order, at most max_files_per_trigger.
   std::vector<FileInfo> new_files() {
     std::vector<FileInfo> all = list_files(options_.path);
