@@ -9,6 +9,7 @@
 
 #include "base/error.hpp"
 #include "base/log.hpp"
+#include "checkpoint/inspect.hpp"
 #include "config/pipeline_config.hpp"
 #include "exec/executor.hpp"
 #include "plan/graph.hpp"
@@ -48,6 +49,13 @@ int validate(const PipelineArgs& args) {
 int explain(const PipelineArgs& args) {
   auto config = config::load_pipeline(args.file, args.overrides);
   std::cout << plan_graph(config, {}).explain();
+  return 0;
+}
+
+int inspect(const std::string& dir, bool json) {
+  nlohmann::json report = inspect_checkpoint(dir);
+  if (json) std::cout << report.dump(2) << "\n";
+  else print_checkpoint(report, std::cout);
   return 0;
 }
 
@@ -98,6 +106,15 @@ int main(int argc, char** argv) {
   test->add_option("FILES", test_files, "Test case files")->required();
   test->add_flag("-v,--verbose", verbose, "Show each case's batches");
 
+  std::string checkpoint_dir;
+  bool inspect_json = false;
+  auto* checkpoint = app.add_subcommand("checkpoint", "Look into a checkpoint directory");
+  checkpoint->require_subcommand(1);
+  auto* ins = checkpoint->add_subcommand(
+      "inspect", "Show the last committed batch, source offsets, watermark and state operators of a checkpoint");
+  ins->add_option("DIR", checkpoint_dir, "The checkpoint directory (the pipeline's `checkpoint:`)")->required();
+  ins->add_flag("--json", inspect_json, "Print the report as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -108,6 +125,7 @@ int main(int argc, char** argv) {
   if (*run) return dispatch(app, [&] { return run_pipeline(run_args, std::move(run_options)); });
   if (*val) return dispatch(app, [&] { return validate(validate_args); });
   if (*exp) return dispatch(app, [&] { return explain(explain_args); });
+  if (*ins) return dispatch(app, [&] { return inspect(checkpoint_dir, inspect_json); });
   if (*test) return dispatch(app, [&] { return testcase::run_test_files(test_files, verbose); });
   return kUsage;
 }

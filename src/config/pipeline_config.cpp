@@ -328,13 +328,17 @@ void check_top_level(PipelineConfig& p) {
   const Node& root = p.root;
   if (!root.is_map())
     root.fail("expected a map of top-level keys (version, sources, transforms, sinks, ...)");
-  root.check_keys({"version", "name", "checkpoint", "trigger", "watermark_policy", "sources", "tables",
-                   "transforms", "sinks"});
+  root.check_keys({"version", "name", "checkpoint", "min_batches_to_retain", "trigger", "watermark_policy",
+                   "sources", "tables", "transforms", "sinks"});
   Node version = root.required("version");
   if (version.integer() != 1)
     version.fail("unsupported version " + version.str() + "; this runnel reads version 1");
   if (root["name"].defined()) p.name = root["name"].str();
   if (root["checkpoint"].defined()) p.checkpoint = p.resolve_path(root["checkpoint"].str());
+  if (Node n = root["min_batches_to_retain"]; n.defined()) {
+    p.min_batches_to_retain = n.integer();
+    if (p.min_batches_to_retain < 1) n.fail("must be at least 1 (the last committed batch is always kept)");
+  }
   p.trigger = parse_trigger(root["trigger"]);
   if (root["watermark_policy"].defined()) p.watermark_policy = root["watermark_policy"].choice({"min", "max"});
 

@@ -47,6 +47,7 @@ struct PipelineConfig {
   int version = 1;
   std::string name;
   std::string checkpoint;  // resolved path, or "" for none
+  int64_t min_batches_to_retain = 100;  // batch logs kept in the checkpoint (Spark's spark.sql.streaming.minBatchesToRetain)
   Trigger trigger;
   std::string watermark_policy = "min";
   std::vector<ConnectorConfig> sources;

@@ -10,8 +10,10 @@
 
 #include "base/error.hpp"
 #include "base/log.hpp"
+#include "checkpoint/checkpoint.hpp"
 #include "exec/progress.hpp"
 #include "plan/graph.hpp"
+#include "state/lmdb_state.hpp"
 #include "types/timestamp.hpp"
 
 namespace runnel {
@@ -28,9 +30,10 @@ std::string iso_millis(int64_t ms) {
   return s;
 }
 
-int64_t now_us() {
+// Spark's batchTimestampMs: current_timestamp() of a micro-batch, in milliseconds.
+int64_t now_ms() {
   using namespace std::chrono;
-  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 // How long one poll of the sources may block while the pipeline is idle;
@@ -66,6 +69,11 @@ struct Executor::State {
   int64_t watermark_ms = 0;
   int64_t last_batch_watermark_us = kNoWatermark;
   bool no_data_batch_pending = false;
+  // With `checkpoint:`: the batch commit protocol, and a batch planned before
+  // a crash that must re-run first, exactly as planned.
+  std::unique_ptr<Checkpoint> checkpoint;
+  std::optional<OffsetSeq> replay;
+  bool resume_no_data_batch = false;
 
   State(const config::PipelineConfig& c, RunOptions o)
       : config(c), options(std::move(o)), graph(plan_graph(config, options)), progress(config, options) {
@@ -78,6 +86,73 @@ struct Executor::State {
     }
     op_watermarks_ms.assign(watermark_ops.size(), std::numeric_limits<int64_t>::min());
     last_batch_watermark_us = watermark_us();
+    if (!config.checkpoint.empty()) recover();
+  }
+
+  // Resumes from the checkpoint: state, watermarks and source offsets as of
+  // the last committed batch, and the uncommitted batch after it to re-run.
+  void recover() {
+    checkpoint = std::make_unique<Checkpoint>(config, pipeline_fingerprint(config, graph));
+    Recovery r = checkpoint->recover(has_state());
+    batch_id = r.next_batch;
+    replay = std::move(r.replay);
+    if (r.commit) {
+      for_each_stateful([&](Operator& op, const std::string& id) { op.load_state(checkpoint->state().store(id)); });
+      watermark_ms = r.commit->next_batch_watermark_ms;
+      if (r.commit->watermarks_ms.size() == op_watermarks_ms.size()) op_watermarks_ms = r.commit->watermarks_ms;
+      if (!watermark_ops.empty()) last_batch_watermark_us = r.committed->batch_watermark_ms * 1000;
+    }
+    for (auto& s : graph.sources) {
+      s->committed_offset = r.committed ? r.committed->sources.value(s->name, nlohmann::json()) : nlohmann::json();
+      nlohmann::json replay_end = replay ? replay->sources.value(s->name, nlohmann::json()) : nlohmann::json();
+      s->source->recover(checkpoint->source_dir(s->name), s->committed_offset, replay_end);
+    }
+    // A no-data batch made due by a data batch runs at once after it, before
+    // any new data (run_batch); after a no-data batch, new data goes first.
+    bool due = !replay && r.commit && needs_batch(watermark_us());
+    resume_no_data_batch = due && r.commit->data_batch;
+    no_data_batch_pending = due && !r.commit->data_batch;
+    if (r.commit || replay)
+      log::info("checkpoint '" + checkpoint->dir() + "': resuming at batch " + std::to_string(batch_id) +
+                (replay ? " (re-running it as planned before the restart)" : ""));
+  }
+
+  // Stateful operators with their state store ids, "<transform>/<step index>".
+  template <typename Fn>
+  void for_each_stateful(Fn&& fn) {
+    for (auto& t : graph.transforms)
+      for (size_t step = 0; step < t->ops.size(); ++step)
+        if (t->ops[step]->stateful()) fn(*t->ops[step], t->name + "/" + std::to_string(step));
+  }
+
+  // The offsets of a batch as the checkpoint records them: per source its new
+  // end, or the committed one when it has no new data (cumulative, as Spark's).
+  OffsetSeq offset_seq(const std::vector<std::optional<nlohmann::json>>& ends, bool end_of_stream) const {
+    OffsetSeq seq;
+    for (size_t i = 0; i < graph.sources.size(); ++i)
+      seq.sources[graph.sources[i]->name] = ends[i] ? *ends[i] : graph.sources[i]->committed_offset;
+    seq.batch_watermark_ms = watermark_ops.empty() ? 0 : watermark_ms;
+    seq.batch_timestamp_ms = ctx.eval.batch_timestamp_us / 1000;
+    seq.end_of_stream = end_of_stream;
+    return seq;
+  }
+
+  // The inverse: a source has data in the batch when its end moved.
+  std::vector<std::optional<nlohmann::json>> ends_of(const OffsetSeq& seq) const {
+    std::vector<std::optional<nlohmann::json>> ends;
+    for (auto& s : graph.sources) {
+      nlohmann::json end = seq.sources.value(s->name, nlohmann::json());
+      if (!end.is_null() && end != s->committed_offset) ends.emplace_back(std::move(end));
+      else ends.emplace_back();
+    }
+    return ends;
+  }
+
+  // After the sinks committed batch N: every operator's state as version N.
+  void commit_state() {
+    if (!has_state()) return;
+    for_each_stateful([&](Operator& op, const std::string& id) { op.save_state(checkpoint->state().store(id)); });
+    checkpoint->commit_state(batch_id);
   }
 
   // The watermark the next batch runs with (Spark starts at 0 once a query has one).
@@ -162,13 +237,18 @@ struct Executor::State {
     return ends;
   }
 
-  void execute(const std::vector<std::optional<nlohmann::json>>& ends, bool end_of_stream) {
+  // One micro-batch; `replayed` is the checkpoint's record of a batch that
+  // ran before a crash: it runs again with the same watermark and timestamp.
+  void execute(const std::vector<std::optional<nlohmann::json>>& ends, bool end_of_stream,
+               const OffsetSeq* replayed = nullptr) {
     BatchProgress bp = progress.begin(batch_id);
     ctx.batch_id = batch_id;
     ctx.end_of_stream = end_of_stream;
     ctx.late_watermark_us = last_batch_watermark_us;
     ctx.watermark_us = end_of_stream ? kEndOfTime : watermark_us();
-    ctx.eval.batch_timestamp_us = now_us();
+    if (replayed && !end_of_stream && !watermark_ops.empty()) ctx.watermark_us = replayed->batch_watermark_ms * 1000;
+    ctx.eval.batch_timestamp_us = (replayed ? replayed->batch_timestamp_ms : now_ms()) * 1000;
+    if (checkpoint && !replayed) checkpoint->write_offsets(batch_id, offset_seq(ends, end_of_stream));
     for (auto& k : graph.sinks) {
       k->rows_out = 0;
       k->sink->begin_batch(batch_id);
@@ -187,6 +267,12 @@ struct Executor::State {
     for (auto& t : graph.transforms)
       for (size_t step = 0; step < t->ops.size(); ++step) t->ops[step]->end_batch(ctx, step_emits[t.get()][step]);
     for (auto& k : graph.sinks) k->sink->commit(batch_id);
+    if (checkpoint) commit_state();
+    EventTimeStats stats = advance_watermark();
+    if (checkpoint) {
+      bool data = std::any_of(ends.begin(), ends.end(), [](const auto& end) { return end.has_value(); });
+      checkpoint->write_commit(batch_id, CommitEntry{watermark_ms, op_watermarks_ms, data});
+    }
     for (size_t i = 0; i < graph.sources.size(); ++i) {
       auto& s = *graph.sources[i];
       if (!ends[i]) continue;
@@ -197,7 +283,7 @@ struct Executor::State {
           log::warn("source '" + s.name + "': " + std::to_string(n) + " malformed record(s) in batch " +
                     std::to_string(batch_id) + " (mode " + mode_name(bad->mode()) + ")");
     }
-    EventTimeStats stats = advance_watermark();
+    if (checkpoint) checkpoint->purge(batch_id);
     bp.event_time = event_time_progress(stats, end_of_stream);
     progress.end(bp, graph);
     last_batch_watermark_us = ctx.watermark_us;
@@ -222,6 +308,17 @@ struct Executor::State {
 
   // A batch with the data the sources have now; false when none has any.
   bool run_data_batch(std::chrono::milliseconds wait) {
+    if (replay) {
+      OffsetSeq planned = std::move(*replay);
+      replay.reset();
+      execute(ends_of(planned), planned.end_of_stream, &planned);
+      return true;
+    }
+    if (resume_no_data_batch) {
+      resume_no_data_batch = false;
+      run_no_data_batch();
+      return true;
+    }
     auto ends = plan_offsets(wait);
     bool any = false;
     for (auto& e : ends) any |= e.has_value();

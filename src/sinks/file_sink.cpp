@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -11,6 +12,8 @@
 #include <unordered_map>
 
 #include "base/error.hpp"
+#include "checkpoint/crash_point.hpp"
+#include "checkpoint/log_file.hpp"
 #include "sinks/fd_output.hpp"
 #include "sinks/value_text.hpp"
 
@@ -30,13 +33,20 @@ constexpr std::string_view kDefaultPartition = "__HIVE_DEFAULT_PARTITION__";
   fail(ErrorKind::IO, "file sink: cannot " + what + " '" + path + "': " + std::strerror(errno));
 }
 
-void fsync_directory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) io_fail("open directory", dir);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) io_fail("fsync directory", dir);
+constexpr std::string_view kLogDir = "_runnel_log";
+
+// The batch id in a data file's name (part-...-b<id>.c000.<ext>), or -1.
+int64_t batch_of_data_file(std::string_view name) {
+  if (!name.starts_with("part-")) return -1;
+  size_t end = name.rfind(".c000.");
+  size_t start = end == std::string_view::npos ? end : name.rfind("-b", end);
+  if (start == std::string_view::npos) return -1;
+  int64_t id = -1;
+  auto [ptr, ec] = std::from_chars(name.data() + start + 2, name.data() + end, id);
+  return ec == std::errc() && ptr == name.data() + end ? id : -1;
 }
+
+bool is_temp_file(std::string_view name) { return name.starts_with(".part-") && name.ends_with(".tmp"); }
 
 std::string random_uuid(std::mt19937_64& rng) {
   uint64_t hi = rng(), lo = rng();
@@ -71,10 +81,19 @@ class FileSink final : public Sink {
     abort_pending();  // leftovers of a batch that never committed
     batch_id_ = batch_id;
     uuid_ = random_uuid(rng_);
+    if (options_.checkpoint.empty()) return;
+    if (!manifest_checked_) {
+      try {
+        recover_directory(batch_id);
+      } catch (const nlohmann::json::exception& e) {
+        fail(ErrorKind::IO, "file sink: '" + log_dir() + "' is not a runnel manifest log (" + e.what() + ")");
+      }
+    }
+    skip_batch_ = ::access(manifest_path(batch_id).c_str(), F_OK) == 0;
   }
 
   void write(const Batch& batch) override {
-    if (batch.empty()) return;
+    if (batch.empty() || skip_batch_) return;
     Batch data{data_schema_, {}, batch.num_rows, batch.sel};
     for (size_t c : data_columns_) data.columns.push_back(batch.columns[c]);
     if (partition_columns_.empty()) {
@@ -87,10 +106,12 @@ class FileSink final : public Sink {
     }
   }
 
-  void commit(int64_t) override {
+  void commit(int64_t batch_id) override {
+    if (skip_batch_) return;
+    for (auto& f : files_) flush(f);
+    crash_point("after_sink_write", batch_id);
     std::set<std::string> dirs;
     for (auto& f : files_) {
-      flush(f);
       if (::fsync(f.fd) != 0) io_fail("fsync", f.temp_path);
       ::close(f.fd);
       f.fd = -1;
@@ -102,6 +123,7 @@ class FileSink final : public Sink {
       }
     }
     for (auto& d : dirs) fsync_directory(d);
+    if (!options_.checkpoint.empty()) write_manifest(batch_id);
     files_.clear();
     index_.clear();
   }
@@ -205,6 +227,58 @@ class FileSink final : public Sink {
     f.buffer.clear();
   }
 
+  std::string log_dir() const { return options_.path + "/" + std::string(kLogDir); }
+  std::string manifest_path(int64_t batch_id) const { return log_dir() + "/" + std::to_string(batch_id); }
+
+  // The committed files of the batch, relative to the output directory.
+  void write_manifest(int64_t batch_id) {
+    nlohmann::json files = nlohmann::json::array();
+    for (auto& f : files_)
+      files.push_back(f.dir.size() > options_.path.size() ? f.dir.substr(options_.path.size() + 1) + "/" + f.name : f.name);
+    write_log_file(manifest_path(batch_id), {{"queryId", query_id_}, {"files", std::move(files)}});
+    crash_point("after_sink_commit", batch_id);
+  }
+
+  // At the first batch of a run: claims the directory for this query (or
+  // refuses another's), then removes what a crashed batch left: temporary
+  // files, and data files of batches from `first_batch` on that no log entry
+  // names — only those written since the claim, so files that were there
+  // before the query are never touched.
+  void recover_directory(int64_t first_batch) {
+    manifest_checked_ = true;
+    query_id_ = read_log_file(options_.checkpoint + "/metadata").at("id").get<std::string>();
+    make_directories(log_dir());
+    const std::string claim = log_dir() + "/query";
+    if (::access(claim.c_str(), F_OK) != 0) write_log_file(claim, {{"queryId", query_id_}});
+    std::string owner = read_log_file(claim).value("queryId", "");
+    if (owner != query_id_)
+      fail(ErrorKind::Config, "file sink: '" + options_.path + "' holds the output of another query (" + owner +
+                                  "); give this checkpoint its own output directory");
+    std::set<std::string> committed;
+    for (int64_t id : list_batch_files(log_dir()))
+      if (id >= first_batch) {
+        nlohmann::json entry = read_log_file(manifest_path(id));
+        for (auto& f : entry.at("files")) committed.insert(f.get<std::string>());
+      }
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::file_time_type claimed = fs::last_write_time(claim, ec);
+    for (auto it = fs::recursive_directory_iterator(options_.path, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (it->is_directory() && name == kLogDir) {
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file()) continue;
+      std::string relative = it->path().string().substr(options_.path.size() + 1);
+      bool orphan = batch_of_data_file(name) >= first_batch && !committed.count(relative) &&
+                    it->last_write_time() >= claimed;
+      if (is_temp_file(name) || orphan) remove_file(it->path().string());
+    }
+    if (ec) fail(ErrorKind::IO, "file sink: cannot list '" + options_.path + "': " + ec.message());
+  }
+
   void abort_pending() {
     for (auto& f : files_) {
       if (f.fd >= 0) ::close(f.fd);
@@ -221,6 +295,9 @@ class FileSink final : public Sink {
   std::mt19937_64 rng_;
   int64_t batch_id_ = 0;
   std::string uuid_;
+  std::string query_id_;           // with a checkpoint: the query that owns the directory
+  bool manifest_checked_ = false;  // recover_directory ran
+  bool skip_batch_ = false;        // this batch is already in the manifest log
   std::vector<PendingFile> files_;                 // this batch's files, in creation order
   std::unordered_map<std::string, size_t> index_;  // partition dir -> files_ index
 };
@@ -268,6 +345,7 @@ std::unique_ptr<Sink> create_file_sink(const SinkContext& ctx) {
   o.path = ctx.pipeline.resolve_path(node.required("path").str());
   o.extension = node.required("format").choice({"json", "csv"});
   if (auto n = node["partition_by"]; n.defined()) o.partition_by = n.strings();
+  o.checkpoint = ctx.pipeline.checkpoint;
   std::string format = o.extension;
   return make_file_sink(ctx.schema, std::move(o), [node, format](SchemaRef data_schema) {
     return make_writer(node, format, std::move(data_schema));

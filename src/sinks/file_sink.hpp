@@ -7,6 +7,15 @@
 // writes no file. Names carry the batch id so a manifest log can later name
 // exactly the files of each committed batch:
 //   part-<5-digit index>-<uuid>-b<batch id>.c000.<format>
+//
+// With a checkpoint the sink is exactly-once, as Spark's FileStreamSink: after
+// a batch's files are renamed into place and fsynced, `_runnel_log/<batch id>`
+// (Spark's `_spark_metadata`) lists them, written atomically. A batch already
+// in that log is skipped when it runs again after a restart (its rows are
+// not written twice); leftovers of a batch that crashed before its log entry
+// (temporary files, and data files it renamed into place) are removed at the
+// first batch after a restart. `_runnel_log/query` claims the directory for one
+// query: another query's sink (another checkpoint) writing there is a config error.
 #pragma once
 #include <functional>
 #include <memory>
@@ -22,6 +31,7 @@ struct FileSinkOptions {
   std::string extension;  // "json", "csv"
   std::vector<std::string> partition_by;
   size_t flush_bytes = size_t{4} << 20;  // per open file
+  std::string checkpoint;  // the pipeline's checkpoint directory; "" = no manifest log
 };
 
 // Builds the writer for the data columns (the schema without partition columns).

@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "base/error.hpp"
+#include "checkpoint/log_file.hpp"
 #include "sources/chunk_buffer.hpp"
 
 namespace runnel {
@@ -163,9 +164,10 @@ class FileSource final : public Source {
     nlohmann::json list = nlohmann::json::array();
     for (auto& f : files) {
       list.push_back({{"path", f.path}, {"size", f.size}, {"mtime", f.mtime_ms()}});
-      take(f);
+      take(f.path, f.mtime_ms());
     }
     purge();
+    log_batch(list);
     return nlohmann::json{{"batch", next_batch_++}, {"files", std::move(list)}};
   }
 
@@ -183,10 +185,41 @@ class FileSource final : public Source {
     }
   }
 
+  void recover(const std::string& dir, const nlohmann::json& committed, const nlohmann::json& replay) override {
+    try {
+      recover_log(dir, committed, replay);
+    } catch (const nlohmann::json::exception& e) {
+      fail(ErrorKind::IO, "checkpoint: the file source log in '" + dir + "' does not match its offsets (" + e.what() + ")");
+    }
+  }
+
   BadRecords* bad_records() override { return in_.bad.get(); }
   std::string description() const override { return "FileStreamSource[" + options_.path + "]"; }
 
  private:
+  // Rebuilds the files taken from the log, through the replayed batch if
+  // any, else the committed one; entries after it were planned but never
+  // reached the checkpoint's offsets, so they are dropped and planned again.
+  void recover_log(const std::string& dir, const nlohmann::json& committed, const nlohmann::json& replay) {
+    log_dir_ = dir;
+    const nlohmann::json& last = replay.is_null() ? committed : replay;
+    int64_t through = last.is_null() ? -1 : last.at("batch").get<int64_t>();
+    std::vector<int64_t> ids = list_batch_files(dir);
+    auto first = ids.begin();
+    for (auto it = ids.begin(); it != ids.end() && *it <= through; ++it)
+      if (read_log(*it).value("compact", false)) first = it;
+    for (auto it = first; it != ids.end(); ++it) {
+      if (*it > through) {
+        remove_file(log_path(*it));
+        continue;
+      }
+      nlohmann::json entry = read_log(*it);
+      for (auto& f : entry.at("files")) take(f.at("path").get<std::string>(), f.at("mtime").get<int64_t>());
+    }
+    purge();
+    next_batch_ = through + 1;
+  }
+
   // The files the next batch takes, in order, at most max_files_per_trigger.
   std::vector<FileInfo> new_files() {
     std::vector<FileInfo> all = list_files(options_.path);
@@ -210,15 +243,45 @@ class FileSource final : public Source {
     return f.mtime_ms() >= purge_before_ms_ && !seen_.count(f.path);
   }
 
-  void take(const FileInfo& f) {
-    seen_.emplace(f.path, f.mtime_ms());
-    latest_ms_ = std::max(latest_ms_, f.mtime_ms());
+  void take(const std::string& path, int64_t mtime_ms) {
+    seen_.emplace(path, mtime_ms);
+    latest_ms_ = std::max(latest_ms_, mtime_ms);
   }
+
+  // With a checkpoint: the files of each batch, written before the batch's
+  // offsets (so a restart never offers them again). Every 10th entry is a
+  // compaction holding every file still remembered (Spark's
+  // FileStreamSourceLog, compactInterval 10); older entries are then removed.
+  void log_batch(const nlohmann::json& files) {
+    if (log_dir_.empty()) return;
+    int64_t batch = next_batch_;
+    if (batch % kCompactInterval != kCompactInterval - 1) {
+      write_log_file(log_path(batch), {{"files", files}});
+      return;
+    }
+    nlohmann::json all = nlohmann::json::array();
+    for (auto& [path, mtime] : seen_) all.push_back({{"path", path}, {"mtime", mtime}});
+    write_log_file(log_path(batch), {{"compact", true}, {"files", std::move(all)}});
+    for (int64_t id : list_batch_files(log_dir_))
+      if (id < batch) remove_file(log_path(id));
+  }
+
+  std::string log_path(int64_t batch) const { return log_dir_ + "/" + std::to_string(batch); }
+
+  nlohmann::json read_log(int64_t batch) const {
+    std::string path = log_path(batch);
+    nlohmann::json entry = read_log_file(path);
+    if (!entry.is_object() || !entry.contains("files") || !entry["files"].is_array())
+      fail(ErrorKind::IO, "checkpoint file '" + path + "' is not a file source log entry");
+    return entry;
+  }
+
+  static constexpr int64_t kCompactInterval = 10;
 
   // Spark's SeenFilesMap.purge: forget files older than the age limit (they
   // can never be new again), which keeps the map bounded.
   void purge() {
-    if (options_.max_file_age_ms == INT64_MAX) return;
+    if (options_.max_file_age_ms == INT64_MAX || latest_ms_ == INT64_MIN) return;
     purge_before_ms_ = latest_ms_ - options_.max_file_age_ms;
     std::erase_if(seen_, [&](const auto& entry) { return entry.second < purge_before_ms_; });
   }
@@ -260,6 +323,7 @@ class FileSource final : public Source {
   std::unordered_set<std::string> present_at_start_;
   bool snapshot_taken_ = false;
   int64_t next_batch_ = 0;
+  std::string log_dir_;  // with a checkpoint: DIR/sources/<name>/
 };
 
 }  // namespace

@@ -29,6 +29,17 @@ class Source {
   virtual void read(const nlohmann::json& start, const nlohmann::json& end, const Emit& out) = 0;
   // The batch ending at `end` is committed: clean up (clean_source, buffers).
   virtual void commit(const nlohmann::json& end) { (void)end; }
+  // With a checkpoint, called once before the first batch. `dir` is this
+  // source's own directory in the checkpoint (for a log of what it has
+  // offered, as Spark's FileStreamSourceLog); `committed` is the end offset of
+  // the last committed batch and `replay` that of the batch about to be re-run
+  // (each null when none). The source must not offer again anything those
+  // offsets cover; read() gets the replayed range verbatim.
+  virtual void recover(const std::string& dir, const nlohmann::json& committed, const nlohmann::json& replay) {
+    (void)dir;
+    (void)committed;
+    (void)replay;
+  }
   // A finite source that has delivered everything (stdin at EOF, rate at total_rows).
   virtual bool ended() const { return false; }
   // Malformed-record counts, if the source parses bytes.

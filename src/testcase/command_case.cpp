@@ -1,4 +1,6 @@
 // The command form: runs the runnel binary and checks exit code and output.
+#include <filesystem>
+
 #include "base/error.hpp"
 #include "testcase/child_process.hpp"
 #include "testcase/runner.hpp"
@@ -37,6 +39,13 @@ std::string run_command_case(const TestCase& test_case, const CaseDir& dir, cons
   spec.stdin_data = command.stdin_data;
   spec.cwd = dir.path();
   spec.env = test_case.env;
+  if (!command.script.empty()) {
+    spec.program = "/bin/sh";
+    spec.args = {"-c", command.script};
+    spec.env["RUNNEL"] = binary;
+    spec.env["PIPELINE"] = dir.pipeline();
+    spec.env["TEST_DIR"] = std::filesystem::absolute(test_case.file).parent_path().string();
+  }
   spec.timeout_ms = command.timeout_ms;
   if (command.signal) {
     spec.signal = signal_number(*command.signal);

@@ -158,7 +158,9 @@ class CaseReader {
 
   Command command(const YAML::Node& root) const {
     Command command;
-    command.args = strings(root["command"], "command");
+    if (root["command"] && root["script"]) fail(root["script"], "give command or script, not both");
+    if (root["command"]) command.args = strings(root["command"], "command");
+    else command.script = str(root["script"], "script");
     if (const YAML::Node in = root["stdin"]) command.stdin_data = input_bytes(in);
     if (const YAML::Node exit = root["expect_exit"]) command.expect_exit = static_cast<int>(integer(exit, "expect_exit"));
     if (const YAML::Node out = root["expect_stdout"]) command.expect_stdout = str(out, "expect_stdout");
@@ -176,7 +178,7 @@ class CaseReader {
   TestCase parse(const YAML::Node& root) const {
     check_keys(root,
                {"description", "pipeline", "pipeline_file", "files", "env", "set", "ordered", "batches", "end",
-                "expect_error", "command", "stdin", "expect_exit", "expect_stdout", "expect_stderr_contains",
+                "expect_error", "command", "script", "stdin", "expect_exit", "expect_stdout", "expect_stderr_contains",
                 "signal", "timeout_ms"},
                "a test case");
     TestCase tc;
@@ -190,7 +192,7 @@ class CaseReader {
     if (const YAML::Node e = root["env"]) tc.env = string_map(e, "env");
     if (const YAML::Node s = root["set"]) tc.overrides = strings(s, "set");
 
-    if (root["command"]) {
+    if (root["command"] || root["script"]) {
       for (const char* key : {"batches", "end", "expect_error", "ordered"})
         if (root[key]) fail(root[key], std::string("'") + key + "' belongs to the pipeline form, not to a command case");
       tc.command = command(root);

@@ -41,8 +41,14 @@ struct ExpectedError {
 // The command form: runs the runnel binary with `args`; `{pipeline}` and
 // `{dir}` in an argument are replaced by the pipeline file and the case's
 // temporary directory (also the child's working directory).
+//
+// Or `script:` runs a shell script (/bin/sh -c) in that directory instead, with
+// $RUNNEL the runnel binary, $PIPELINE the pipeline file and $TEST_DIR the
+// directory of the .test file (for shared scripts): for what takes
+// several runs (a crash at a named point, a restart, a look at the output).
 struct Command {
   std::vector<std::string> args;
+  std::string script;  // when set, run by /bin/sh instead of args
   std::string stdin_data;
   int expect_exit = 0;
   std::optional<std::string> expect_stdout;      // exact

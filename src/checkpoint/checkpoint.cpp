@@ -1,0 +1,225 @@
+#include "checkpoint/checkpoint.hpp"
+
+#include <sys/stat.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include "base/error.hpp"
+#include "base/uuid.hpp"
+#include "checkpoint/crash_point.hpp"
+#include "checkpoint/log_file.hpp"
+#include "plan/graph.hpp"
+#include "state/lmdb_state.hpp"
+
+namespace runnel {
+
+namespace {
+
+constexpr int kMetadataVersion = 1;
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Reads a field of a checkpoint entry; a missing or mistyped one means the file is not ours.
+template <typename Fn>
+auto parse_entry(const std::string& path, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const nlohmann::json::exception& e) {
+    fail(ErrorKind::IO, "checkpoint file '" + path + "' is not a runnel checkpoint entry (" + e.what() + ")");
+  }
+}
+
+nlohmann::json stateful_step_shape(const config::StepConfig& step) {
+  nlohmann::json shape{{"kind", step.kind}};
+  if (step.kind == "aggregate") {
+    shape["keys"] = step.value["group_by"].defined() ? step.value["group_by"].strings() : std::vector<std::string>{};
+    shape["values"] = step.value["aggregates"].defined() ? step.value["aggregates"].strings() : std::vector<std::string>{};
+  } else {
+    shape["definition"] = YAML::Dump(step.value.yaml());
+  }
+  return shape;
+}
+
+std::string quoted(const nlohmann::json& j) { return j.is_string() ? "'" + j.get<std::string>() + "'" : j.dump(); }
+
+}  // namespace
+
+nlohmann::json pipeline_fingerprint(const config::PipelineConfig& config, const Graph& graph) {
+  nlohmann::json sources = nlohmann::json::object();
+  for (auto& s : config.sources) sources[s.name] = s.type;
+  nlohmann::json stateful = nlohmann::json::object();
+  for (auto& t : graph.transforms) {
+    const config::TransformConfig* tc = nullptr;
+    for (auto& c : config.transforms)
+      if (c.name == t->name) tc = &c;
+    RUNNEL_ASSERT(tc && tc->steps.size() == t->ops.size());
+    for (size_t step = 0; step < t->ops.size(); ++step)
+      if (t->ops[step]->stateful()) stateful[t->name + "/" + std::to_string(step)] = stateful_step_shape(tc->steps[step]);
+  }
+  return {{"sources", sources}, {"statefulSteps", stateful}};
+}
+
+std::string fingerprint_change(const nlohmann::json& then, const nlohmann::json& now) {
+  const auto& old_sources = then.at("sources");
+  const auto& new_sources = now.at("sources");
+  for (auto& [name, type] : old_sources.items()) {
+    if (!new_sources.contains(name)) return "source '" + name + "' was removed";
+    if (new_sources[name] != type)
+      return "source '" + name + "' changed type from " + quoted(type) + " to " + quoted(new_sources[name]);
+  }
+  for (auto& [name, type] : new_sources.items())
+    if (!old_sources.contains(name)) return "source '" + name + "' was added";
+  const auto& old_steps = then.at("statefulSteps");
+  const auto& new_steps = now.at("statefulSteps");
+  for (auto& [id, shape] : old_steps.items()) {
+    std::string step = "stateful step '" + id + "' (" + shape.value("kind", "?") + ")";
+    if (!new_steps.contains(id)) return step + " was removed or moved";
+    const auto& now_shape = new_steps[id];
+    for (auto& [field, value] : shape.items())
+      if (now_shape.value(field, nlohmann::json()) != value)
+        return step + ": " + field + " changed from " + value.dump() + " to " + now_shape.value(field, nlohmann::json()).dump();
+    if (now_shape != shape) return step + " changed";
+  }
+  for (auto& [id, shape] : new_steps.items())
+    if (!old_steps.contains(id)) return "stateful step '" + id + "' (" + shape.value("kind", "?") + ") was added";
+  return "";
+}
+
+nlohmann::json to_json(const OffsetSeq& o) {
+  nlohmann::json j{{"sources", o.sources},
+                   {"batchWatermarkMs", o.batch_watermark_ms},
+                   {"batchTimestampMs", o.batch_timestamp_ms}};
+  if (o.end_of_stream) j["endOfStream"] = true;
+  return j;
+}
+
+OffsetSeq offset_seq_from_json(const nlohmann::json& j, const std::string& path) {
+  return parse_entry(path, [&] {
+    OffsetSeq o;
+    o.sources = j.at("sources");
+    if (!o.sources.is_object()) throw nlohmann::json::type_error::create(302, "sources is not an object", nullptr);
+    o.batch_watermark_ms = j.at("batchWatermarkMs").get<int64_t>();
+    o.batch_timestamp_ms = j.at("batchTimestampMs").get<int64_t>();
+    o.end_of_stream = j.value("endOfStream", false);
+    return o;
+  });
+}
+
+nlohmann::json to_json(const CommitEntry& c) {
+  return {{"nextBatchWatermarkMs", c.next_batch_watermark_ms},
+          {"watermarksMs", c.watermarks_ms},
+          {"dataBatch", c.data_batch}};
+}
+
+CommitEntry commit_entry_from_json(const nlohmann::json& j, const std::string& path) {
+  return parse_entry(path, [&] {
+    CommitEntry c;
+    c.next_batch_watermark_ms = j.at("nextBatchWatermarkMs").get<int64_t>();
+    c.watermarks_ms = j.at("watermarksMs").get<std::vector<int64_t>>();
+    c.data_batch = j.value("dataBatch", false);
+    return c;
+  });
+}
+
+Checkpoint::Checkpoint(const config::PipelineConfig& config, const nlohmann::json& fingerprint)
+    : dir_(config.checkpoint), retain_(config.min_batches_to_retain) {
+  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+  make_directories(dir_ + "/offsets");
+  make_directories(dir_ + "/commits");
+  const std::string path = dir_ + "/metadata";
+  if (!exists(path)) {
+    query_id_ = random_uuid();
+    write_log_file(path, {{"version", kMetadataVersion},
+                          {"id", query_id_},
+                          {"name", config.name},
+                          {"fingerprint", fingerprint}});
+    return;
+  }
+  nlohmann::json meta = read_log_file(path);
+  std::string change = parse_entry(path, [&] {
+    if (meta.at("version").get<int>() != kMetadataVersion)
+      fail(ErrorKind::IO, "checkpoint '" + dir_ + "' was written by an unknown runnel version (metadata version " +
+                              meta.at("version").dump() + ")");
+    query_id_ = meta.at("id").get<std::string>();
+    return fingerprint_change(meta.at("fingerprint"), fingerprint);
+  });
+  if (!change.empty())
+    fail(ErrorKind::Config, config.file + ": the pipeline cannot resume from checkpoint '" + dir_ + "': " + change +
+                                " since the checkpoint was made; restore that part or use a new checkpoint directory");
+}
+
+Checkpoint::~Checkpoint() = default;
+
+Recovery Checkpoint::recover(bool state) {
+  Recovery r;
+  std::vector<int64_t> commits = list_batch_files(dir_ + "/commits");
+  std::vector<int64_t> offsets = list_batch_files(dir_ + "/offsets");
+  int64_t last_commit = commits.empty() ? -1 : commits.back();
+  if (last_commit >= 0) {
+    std::string c = dir_ + "/commits/" + std::to_string(last_commit);
+    std::string o = dir_ + "/offsets/" + std::to_string(last_commit);
+    r.commit = commit_entry_from_json(read_log_file(c), c);
+    if (!exists(o)) fail(ErrorKind::IO, "checkpoint '" + dir_ + "': " + c + " has no offsets file " + o);
+    r.committed = offset_seq_from_json(read_log_file(o), o);
+  }
+  r.next_batch = last_commit + 1;
+  if (!offsets.empty() && offsets.back() > r.next_batch)
+    fail(ErrorKind::IO, "checkpoint '" + dir_ + "': offsets of batch " + std::to_string(offsets.back()) +
+                            " but the last commit is batch " + std::to_string(last_commit));
+  if (!offsets.empty() && offsets.back() == r.next_batch) {
+    std::string o = dir_ + "/offsets/" + std::to_string(r.next_batch);
+    r.replay = offset_seq_from_json(read_log_file(o), o);
+  }
+  if (state) {
+    state_ = std::make_unique<LmdbStateEnv>(dir_ + "/state");
+    int64_t version = state_->version();
+    if (version == last_commit + 1) state_->rollback_to(last_commit);
+    else if (version != last_commit)
+      fail(ErrorKind::IO, "checkpoint '" + dir_ + "': the state is at batch " + std::to_string(version) +
+                              " but the last commit is batch " + std::to_string(last_commit));
+  }
+  return r;
+}
+
+LmdbStateEnv& Checkpoint::state() {
+  RUNNEL_ASSERT(state_);
+  return *state_;
+}
+
+void Checkpoint::write_offsets(int64_t batch_id, const OffsetSeq& offsets) {
+  write_log_file(dir_ + "/offsets/" + std::to_string(batch_id), to_json(offsets));
+  crash_point("after_offsets", batch_id);
+}
+
+void Checkpoint::commit_state(int64_t batch_id) {
+  if (!state_) return;
+  crash_point("before_state_commit", batch_id);
+  state_->commit(batch_id);
+  crash_point("after_state_commit", batch_id);
+}
+
+void Checkpoint::write_commit(int64_t batch_id, const CommitEntry& entry) {
+  write_log_file(dir_ + "/commits/" + std::to_string(batch_id), to_json(entry));
+  crash_point("after_commit_marker", batch_id);
+}
+
+void Checkpoint::purge(int64_t batch_id) {
+  int64_t keep_from = batch_id - retain_ + 1;
+  if (keep_from <= 0) return;
+  for (const char* log : {"/offsets", "/commits"}) {
+    std::string d = dir_ + log;
+    for (int64_t id : list_batch_files(d))
+      if (id < keep_from) remove_file(d + "/" + std::to_string(id));
+  }
+}
+
+std::string Checkpoint::source_dir(const std::string& source_name) const {
+  std::string d = dir_ + "/sources/" + source_name;
+  make_directories(d);
+  return d;
+}
+
+}  // namespace runnel

@@ -1,0 +1,154 @@
+#include "checkpoint/log_file.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+
+#include "base/error.hpp"
+
+namespace runnel {
+
+namespace {
+
+constexpr std::string_view kVersionLine = "v1";
+
+[[noreturn]] void io_fail(const std::string& what, const std::string& path) {
+  fail(ErrorKind::IO, "cannot " + what + " '" + path + "': " + std::strerror(errno));
+}
+
+[[noreturn]] void corrupt(const std::string& path, const std::string& why) {
+  fail(ErrorKind::IO, "checkpoint file '" + path + "' is corrupt (" + why +
+                          "); restore it from a backup or start with a new checkpoint directory");
+}
+
+std::string crc_line(std::string_view body) {
+  uLong crc = ::crc32(0L, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()));
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08lx", crc & 0xFFFFFFFFul);
+  return "crc32 " + std::string(hex);
+}
+
+std::string parent_of(const std::string& path) {
+  std::string parent = std::filesystem::path(path).parent_path().string();
+  return parent.empty() ? "." : parent;
+}
+
+void write_fully(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) io_fail("write", path);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+std::string read_whole(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) io_fail("open", path);
+  std::string text;
+  char buf[1 << 14];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      io_fail("read", path);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+}  // namespace
+
+void fsync_directory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) io_fail("open directory", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) io_fail("fsync directory", dir);
+}
+
+void make_directories(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) fail(ErrorKind::IO, "checkpoint: '" + dir + "' exists and is not a directory");
+    return;
+  }
+  std::string parent = parent_of(dir);
+  if (parent != dir) make_directories(parent);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) io_fail("create directory", dir);
+  fsync_directory(parent);
+}
+
+void remove_file(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) io_fail("remove", path);
+}
+
+void write_log_file(const std::string& path, const nlohmann::json& body) {
+  std::string text = body.dump();
+  std::string content = std::string(kVersionLine) + "\n" + text + "\n" + crc_line(text) + "\n";
+  std::filesystem::path p(path);
+  std::string temp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) io_fail("create", temp);
+  write_fully(fd, content, temp);
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    io_fail("fsync", temp);
+  }
+  ::close(fd);
+  if (::rename(temp.c_str(), path.c_str()) != 0) io_fail("rename", temp);
+  fsync_directory(parent_of(path));
+}
+
+nlohmann::json read_log_file(const std::string& path) {
+  std::string text = read_whole(path);
+  size_t first = text.find('\n');
+  if (first == std::string::npos || std::string_view(text).substr(0, first) != kVersionLine)
+    corrupt(path, first == std::string::npos ? "truncated" : "unknown version line '" + text.substr(0, first) + "'");
+  size_t second = text.find('\n', first + 1);
+  if (second == std::string::npos) corrupt(path, "truncated");
+  std::string_view body = std::string_view(text).substr(first + 1, second - first - 1);
+  std::string_view rest = std::string_view(text).substr(second + 1);
+  if (rest.empty() || rest.back() != '\n') corrupt(path, "truncated");
+  rest.remove_suffix(1);
+  if (rest != crc_line(body)) corrupt(path, "checksum mismatch");
+  try {
+    return nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception& e) {
+    corrupt(path, e.what());
+  }
+}
+
+std::vector<int64_t> list_batch_files(const std::string& dir) {
+  std::vector<int64_t> ids;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return ids;
+    io_fail("list", dir);
+  }
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    int64_t id = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (ec == std::errc() && end == name.data() + name.size() && !name.empty() && id >= 0) ids.push_back(id);
+  }
+  ::closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace runnel

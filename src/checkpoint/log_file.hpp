@@ -1,0 +1,31 @@
+// Checkpoint files: small JSON documents written atomically and checked on
+// read. A file is three lines: the format version ("v1"), the JSON body on one
+// line, and "crc32 <8 hex digits>" of the body (zlib's crc32). A write goes to
+// a temporary name in the same directory, is fsynced, renamed into place and
+// the directory fsynced (LevelDB's CURRENT, Spark's HDFSMetadataLog), so a
+// reader sees the old file or the new one, never half of one. A truncated or
+// corrupt file is an Error(IO) naming it, never a crash.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace runnel {
+
+void write_log_file(const std::string& path, const nlohmann::json& body);
+nlohmann::json read_log_file(const std::string& path);
+
+// The batch ids named by the files of `dir` ("0", "1", ..., ignoring other
+// names), ascending; empty when the directory is missing.
+std::vector<int64_t> list_batch_files(const std::string& dir);
+
+// mkdir -p, fsyncing each directory it creates into its parent. Error(IO) on failure.
+void make_directories(const std::string& dir);
+void fsync_directory(const std::string& dir);
+// Removes `path` if present; Error(IO) if it cannot.
+void remove_file(const std::string& path);
+
+}  // namespace runnel
