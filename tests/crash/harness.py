@@ -7,9 +7,11 @@ usage: harness.py RUNNEL [--kills N] [--seed S] [--minutes M] [--keep]
 The pipeline is a file-to-file windowed aggregation (file source, one file per
 micro-batch, watermark, 10-second windows by key, append, file sink, trigger
 available_now, a checkpoint). A reference run without interruption gives the
-expected rows. Then, over a fresh output and checkpoint: start runnel, SIGKILL
-it after a random delay (0 to 1.5x the reference run's duration), N times;
-then run it to the end. Every file a reader would list in the output directory
+expected rows. Then, over a fresh output and checkpoint and an input directory
+that gains one or two files before each start (the cron mode: each run has
+new work), N times: start runnel and SIGKILL it after a random delay (up to
+twice the time a run of that size takes); then give it the remaining files
+and run it to the end. Every file a reader would list in the output directory
 (names not starting with '_' or '.') must hold whole JSON lines, and together
 exactly the reference rows: none lost, none twice.
 
@@ -53,23 +55,37 @@ sinks:
 """
 
 
-def write_inputs(directory, rng, files=40, rows=300):
+def write_inputs(directory, rng, files):
     """Event time advances over the files, a little out of order within each."""
     os.makedirs(directory)
     for f in range(files):
         lines = []
-        for r in range(rows):
+        for r in range(300):
             second = f * 3 + rng.randrange(4)
             lines.append(json.dumps({
-                "ts": "2024-01-01T00:%02d:%02d.%03dZ" % (second // 60, second % 60, rng.randrange(1000)),
+                "ts": "2024-01-01T%02d:%02d:%02d.%03dZ" % (second // 3600, second // 60 % 60, second % 60,
+                                                         rng.randrange(1000)),
                 "key": "k%d" % rng.randrange(20),
                 "value": rng.randrange(1000),
             }))
-        path = os.path.join(directory, "part-%03d.json" % f)
+        path = os.path.join(directory, "part-%04d.json" % f)
         with open(path, "w") as out:
             out.write("\n".join(lines) + "\n")
         # One mtime per file, in order, so the source takes them one by one.
         os.utime(path, (1700000000 + f, 1700000000 + f))
+
+
+def add_inputs(source, target, count):
+    """Copies the next `count` files of `source` into `target` (keeping their mtimes); returns how many."""
+    have = set(os.listdir(target))
+    added = 0
+    for name in sorted(os.listdir(source)):
+        if added == count:
+            break
+        if name not in have:
+            shutil.copy2(os.path.join(source, name), os.path.join(target, name))
+            added += 1
+    return added
 
 
 def read_output(directory):
@@ -112,18 +128,18 @@ def round_(runnel, kills, seed, keep):
     rng = random.Random(seed)
     work = tempfile.mkdtemp(prefix="runnel-crash-")
     try:
-        write_inputs(os.path.join(work, "in"), rng)
-        results = {}
+        files = 10 + 2 * kills
+        write_inputs(os.path.join(work, "all"), rng, files)
         for name in ("reference", "crashed"):
             d = os.path.join(work, name)
-            os.makedirs(d)
-            os.symlink(os.path.join(work, "in"), os.path.join(d, "in"))
+            os.makedirs(os.path.join(d, "in"))
             with open(os.path.join(d, "pipeline.yaml"), "w") as f:
                 f.write(PIPELINE.format(dir=d))
         reference = os.path.join(work, "reference")
+        add_inputs(os.path.join(work, "all"), os.path.join(reference, "in"), files)
         start = time.monotonic()
         code, err = run(runnel, os.path.join(reference, "pipeline.yaml"))
-        duration = time.monotonic() - start
+        per_file = (time.monotonic() - start) / files
         if code != 0:
             return False, "seed %d: the reference run failed with exit %d:\n%s" % (seed, code, err.decode())
         expected, problems = read_output(os.path.join(reference, "out"))
@@ -131,13 +147,16 @@ def round_(runnel, kills, seed, keep):
             return False, "seed %d: the reference output is unusable: %s" % (seed, problems or "empty")
         crashed = os.path.join(work, "crashed")
         pipeline = os.path.join(crashed, "pipeline.yaml")
-        finished_early = 0
+        add_inputs(os.path.join(work, "all"), os.path.join(crashed, "in"), 10)
+        finished = 0
         for _ in range(kills):
-            code, err = run(runnel, pipeline, kill_after=rng.uniform(0, 1.5 * duration))
+            added = add_inputs(os.path.join(work, "all"), os.path.join(crashed, "in"), rng.choice((1, 2)))
+            code, err = run(runnel, pipeline, kill_after=rng.uniform(0, 1.5 * (added + 2) * per_file + 0.015))
             if code == 0:
-                finished_early += 1
+                finished += 1
             elif code != -9:
                 return False, "seed %d: a restart failed with exit %d:\n%s" % (seed, code, err.decode())
+        add_inputs(os.path.join(work, "all"), os.path.join(crashed, "in"), files)
         code, err = run(runnel, pipeline)
         if code != 0:
             return False, "seed %d: the final run failed with exit %d:\n%s" % (seed, code, err.decode())
@@ -152,8 +171,8 @@ def round_(runnel, kills, seed, keep):
             report += ["twice or unexpected: " + row for row in list(extra.elements())[:10]]
             keep = True
             return False, "\n".join(report)
-        return True, "seed %d: %d kills (%d runs had already finished), %d rows match, reference run %.2f s" % (
-            seed, kills, finished_early, sum(expected.values()), duration)
+        return True, "seed %d: %d kills (%d runs finished before their kill), %d rows match over %d files" % (
+            seed, kills, finished, sum(expected.values()), files)
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
