@@ -4,7 +4,9 @@
 // push(): evaluates the key and argument expressions column-at-a-time, then
 // for each window pass (one without a window key) hashes the key columns,
 // finds or inserts the groups in a GroupTable and folds the rows into the
-// accumulators. end_batch() emits per output mode and evicts by watermark:
+// accumulators (one per distinct aggregate call of the `aggregates:` entries).
+// end_batch() emits per output mode — the keys, then each entry evaluated over
+// the keys and the accumulators' results — and evicts by watermark:
 //   complete  every group, every batch; nothing is evicted, nothing is late
 //   update    the groups changed in this batch; then the groups the watermark closed are dropped
 //   append    the groups the watermark closed, once, as they are dropped
@@ -48,8 +50,7 @@ struct AggregateSpec {
   std::unique_ptr<expr::Expression> arg;  // nullptr for count(*)
   std::unique_ptr<expr::Expression> ordering;  // min_by/max_by's second argument, else nullptr
   std::unique_ptr<Accumulator> acc;
-  std::string name;  // Spark's name of the call
-  std::string text;  // the same, to find one call used twice
+  std::string name;  // Spark's name of the call; one call used twice is found by it
 };
 
 // An entry of the aggregates: list.
@@ -552,8 +553,7 @@ AggregateSpec plan_aggregate_call(const expr::Ast& call, AggregateKind kind, con
               "Consider using approx_count_distinct() instead.");
   AggregateSpec spec;
   spec.kind = kind;
-  spec.text = expr::display_name(*with_spark_arguments(std::make_shared<expr::Ast>(call)), &input);
-  spec.name = spec.text;
+  spec.name = expr::display_name(*with_spark_arguments(std::make_shared<expr::Ast>(call)), &input);
   const auto counts = arity(kind);
   if (call.star) {
     if (kind != AggregateKind::Count) node.fail("'*' is only allowed in count(*)");
@@ -638,7 +638,7 @@ class AggregatesPlanner {
                                                       const config::Node& node) {
     AggregateSpec spec = plan_aggregate_call(call, kind, input_, node);
     size_t index = 0;
-    while (index < aggregates_.size() && aggregates_[index].text != spec.text) ++index;  // one accumulator per call
+    while (index < aggregates_.size() && aggregates_[index].name != spec.name) ++index;  // one accumulator per call
     if (index == aggregates_.size()) aggregates_.push_back(std::move(spec));
     const AggregateSpec& a = aggregates_[index];
     return std::make_unique<SlotExpression>(keys_.size() + index, a.acc->result_type(), a.name);
