@@ -74,6 +74,7 @@ class PercentileApproxAccumulator final : public Accumulator {
       if (!all_valid && values->is_null(row)) continue;
       summaries_[groups[i]].insert(static_cast<double>(v[row]));
     }
+    for (size_t i = 0; i < n; ++i) summaries_[groups[i]].flush();  // a no-op once a group is flushed
   }
   ColumnRef result(const uint32_t* groups, size_t n) const override {
     const bool as_array = type_.id == TypeId::Array;
@@ -186,6 +187,13 @@ void QuantileSummary::insert(double x) {
   head_.push_back(x);
   if (head_.size() < kHeadSize) return;
   insert_head_buffer();
+  if (samples_.size() >= kCompressThreshold) compress();
+}
+
+void QuantileSummary::flush() {
+  if (head_.empty()) return;
+  insert_head_buffer();
+  head_ = {};  // release the buffer: groups may be many
   if (samples_.size() >= kCompressThreshold) compress();
 }
 

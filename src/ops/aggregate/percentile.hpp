@@ -12,8 +12,8 @@
 // rows; runnel's stays within the same error bound.) The result keeps the
 // input type (int, long, float, double, date, timestamp; converted back from
 // double as Java's casts do), an array of it when p is an array; null without
-// values. Memory is bounded as in Spark: at most 50,000 buffered values and
-// O(accuracy) samples per group.
+// values. Memory is bounded as in Spark: O(accuracy) samples per group kept
+// between batches (the head buffer is folded in after each batch).
 //
 // median(x) is Spark 3.4's percentile(x, 0.5): exact, a double, interpolated
 // between the two middle values of an even count. Like Spark it keeps every
@@ -40,6 +40,10 @@ class QuantileSummary {
   };
   explicit QuantileSummary(double relative_error) : relative_error_(relative_error) {}
   void insert(double x);
+  // Folds the head buffer into the samples, compressing them when there are
+  // too many (as insert() does when the buffer is full). The aggregate calls
+  // it after each batch, as Spark compresses each partial summary it stores.
+  void flush();
   // Folds the head buffer in and compresses (Spark's compress()).
   void compress();
   // REQUIRES: compressed (head buffer empty). nullopt without values.
