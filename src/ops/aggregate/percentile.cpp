@@ -191,10 +191,11 @@ void QuantileSummary::insert(double x) {
 }
 
 void QuantileSummary::flush() {
-  if (head_.empty()) return;
-  insert_head_buffer();
-  head_ = {};  // release the buffer: groups may be many
-  if (samples_.size() >= kCompressThreshold) compress();
+  if (!head_.empty()) {
+    insert_head_buffer();
+    if (samples_.size() >= kCompressThreshold) compress();
+  }
+  if (head_.capacity()) head_ = {};  // release the buffer: groups may be many
 }
 
 // Spark's withHeadBufferInserted: merges the sorted head buffer into the
