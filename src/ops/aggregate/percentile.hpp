@@ -12,8 +12,9 @@
 // rows; runnel's stays within the same error bound.) The result keeps the
 // input type (int, long, float, double, date, timestamp; converted back from
 // double as Java's casts do), an array of it when p is an array; null without
-// values. Memory is bounded as in Spark: O(accuracy) samples per group kept
-// between batches (the head buffer is folded in after each batch).
+// values. Memory is bounded as in Spark: between batches a group keeps only its
+// compressed samples (Greenwald-Khanna: O(accuracy * log(n / accuracy))), the
+// head buffer is folded in after each update.
 //
 // median(x) is Spark 3.4's percentile(x, 0.5): exact, a double, interpolated
 // between the two middle values of an even count. Like Spark it keeps every
