@@ -50,7 +50,7 @@ struct AggregateSpec {
   std::unique_ptr<expr::Expression> arg;  // nullptr for count(*)
   std::unique_ptr<expr::Expression> ordering;  // min_by/max_by's second argument, else nullptr
   std::unique_ptr<Accumulator> acc;
-  std::string name;  // Spark's name of the call; one call used twice is found by it
+  std::string name;  // Spark's name of the call
 };
 
 // An entry of the aggregates: list.
@@ -636,10 +636,14 @@ class AggregatesPlanner {
 
   std::unique_ptr<expr::Expression> slot_of_aggregate(const expr::Ast& call, AggregateKind kind,
                                                       const config::Node& node) {
-    AggregateSpec spec = plan_aggregate_call(call, kind, input_, node);
-    size_t index = 0;
-    while (index < aggregates_.size() && aggregates_[index].name != spec.name) ++index;  // one accumulator per call
-    if (index == aggregates_.size()) aggregates_.push_back(std::move(spec));
+    // One accumulator per call as written with all its arguments (Spark's
+    // name hides approx_count_distinct's rsd, so it cannot tell calls apart).
+    const std::string call_text = expr::display_name(call, &input_);
+    const size_t index = std::find(calls_.begin(), calls_.end(), call_text) - calls_.begin();
+    if (index == calls_.size()) {
+      aggregates_.push_back(plan_aggregate_call(call, kind, input_, node));
+      calls_.push_back(call_text);
+    }
     const AggregateSpec& a = aggregates_[index];
     return std::make_unique<SlotExpression>(keys_.size() + index, a.acc->result_type(), a.name);
   }
@@ -674,6 +678,7 @@ class AggregatesPlanner {
   const std::vector<KeySpec>& keys_;
   Schema key_schema_;
   std::vector<AggregateSpec> aggregates_;
+  std::vector<std::string> calls_;  // per aggregate: the call as written
 };
 
 // The key that carries the watermarked event time: a window over that column, or the column itself.

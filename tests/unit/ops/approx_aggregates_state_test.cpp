@@ -87,3 +87,27 @@ TEST_CASE("approx_count_distinct, percentile_approx, median and expressions over
   CHECK(from_a == std::vector<std::string>{"x|4|3|3.000000|3.000000|5", "y|1|9|9.000000|9.000000|2",
                                            "z|1|4|4.000000|4.000000|2"});
 }
+
+TEST_CASE("approx_count_distinct with and without an rsd are two accumulators, though Spark names both alike") {
+  auto config = config::load_pipeline_text(R"yaml(
+version: 1
+sources: {in: {type: stdin, format: json, schema: "k STRING, n LONG"}}
+transforms:
+  t:
+    from: in
+    steps:
+      - aggregate: {group_by: [k], aggregates: ["approx_count_distinct(n)", "approx_count_distinct(n, 0.01)"]}
+sinks: {out: {from: t, type: stdout, format: json, output_mode: complete}}
+
+)yaml",
+                                           "two.yaml");
+  Graph graph = plan_graph(config, {});
+  Operator& op = *graph.transforms[0]->ops[0];
+  const Schema& schema = *graph.sources[0]->source->schema();
+  std::vector<std::pair<std::string, int64_t>> rows;
+  for (int64_t i = 0; i < 1000; ++i) rows.emplace_back("k", i);
+  // Longs 0..999: p = 9 by linear counting (V = 69) -> 1026; p = 14 (V = 15418) -> 996.
+  CHECK(run_batch(op, rows_of(schema, rows)) == std::vector<std::string>{"k|1026|996"});
+  CHECK(op.output_schema()->fields[1].name == "approx_count_distinct(n)");
+  CHECK(op.output_schema()->fields[2].name == "approx_count_distinct(n)");
+}
