@@ -1,5 +1,7 @@
 #include "ops/aggregate/accumulator.hpp"
 
+#include "ops/aggregate/hll.hpp"
+#include "ops/aggregate/percentile.hpp"
 #include "state/codec.hpp"
 
 #include <cmath>
@@ -494,6 +496,9 @@ std::optional<AggregateKind> aggregate_kind(std::string_view name) {
   if (name == "min_by") return AggregateKind::MinBy;
   if (name == "max_by") return AggregateKind::MaxBy;
   if (name == "collect_list") return AggregateKind::CollectList;
+  if (name == "approx_count_distinct") return AggregateKind::ApproxCountDistinct;
+  if (name == "percentile_approx" || name == "approx_percentile") return AggregateKind::PercentileApprox;
+  if (name == "median") return AggregateKind::Median;
   return std::nullopt;
 }
 
@@ -510,6 +515,12 @@ std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType
     case AggregateKind::CollectList: return is_flat(input.id) ? std::make_unique<CollectListAccumulator>(input) : nullptr;
     case AggregateKind::MinBy:
     case AggregateKind::MaxBy: return nullptr;  // two arguments: make_accumulator_by
+    case AggregateKind::ApproxCountDistinct: {
+      std::string unused;
+      return make_approx_count_distinct(input, hll::precision_for(hll::kDefaultRelativeSd, unused));
+    }
+    case AggregateKind::Median: return make_median(input);
+    case AggregateKind::PercentileApprox: return nullptr;  // needs its percentages: make_percentile_approx
     default: return make_value(kind, input);
   }
 }

@@ -12,6 +12,8 @@
 // greatest non-null y (the first such row on ties, x may be null), null when
 // no row has a y. collect_list(x) -> array<x's type>: the non-null values in
 // arrival order, an empty array (never null) without values.
+// approx_count_distinct (ops/aggregate/hll.hpp) -> bigint; percentile_approx
+// and median (ops/aggregate/percentile.hpp).
 #pragma once
 #include <memory>
 #include <optional>
@@ -24,7 +26,7 @@
 namespace runnel {
 
 enum class AggregateKind { CountStar, Count, Sum, Avg, Min, Max, First, Last, StddevSamp, StddevPop, VarSamp, VarPop,
-                           MinBy, MaxBy, CollectList };
+                           MinBy, MaxBy, CollectList, ApproxCountDistinct, PercentileApprox, Median };
 
 // The kind for a function name (lower case; Spark's aliases: "mean" is avg,
 // "std" and "stddev" are stddev_samp, "variance" is var_samp), or nullopt.
@@ -55,8 +57,10 @@ class Accumulator {
   virtual void decode(uint32_t g, std::string_view& in) = 0;
 };
 
-// An accumulator for `kind` over values of `input` type (ignored for count(*)).
-// Returns nullptr when the kind does not accept that type.
+// An accumulator for `kind` over values of `input` type (ignored for count(*)),
+// with default parameters (approx_count_distinct's rsd 0.05). Returns nullptr
+// when the kind does not accept that type, and for percentile_approx, which
+// needs its percentages (make_percentile_approx).
 std::unique_ptr<Accumulator> make_accumulator(AggregateKind kind, const DataType& input);
 // An accumulator for min_by/max_by of `values` ordered by `ordering`, or nullptr
 // when a type is not supported (flat types only).

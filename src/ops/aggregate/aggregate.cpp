@@ -4,7 +4,9 @@
 // push(): evaluates the key and argument expressions column-at-a-time, then
 // for each window pass (one without a window key) hashes the key columns,
 // finds or inserts the groups in a GroupTable and folds the rows into the
-// accumulators. end_batch() emits per output mode and evicts by watermark:
+// accumulators (one per distinct aggregate call of the `aggregates:` entries).
+// end_batch() emits per output mode — the keys, then each entry evaluated over
+// the keys and the accumulators' results — and evicts by watermark:
 //   complete  every group, every batch; nothing is evicted, nothing is late
 //   update    the groups changed in this batch; then the groups the watermark closed are dropped
 //   append    the groups the watermark closed, once, as they are dropped
@@ -23,6 +25,8 @@
 #include "expr/ast.hpp"
 #include "functions/function.hpp"
 #include "ops/aggregate/accumulator.hpp"
+#include "ops/aggregate/hll.hpp"
+#include "ops/aggregate/percentile.hpp"
 #include "ops/aggregate/window.hpp"
 #include "ops/selection.hpp"
 #include "plan/steps.hpp"
@@ -38,6 +42,7 @@ struct KeySpec {
   std::optional<WindowSpec> window;
   std::string name;  // the output column
   std::string text;  // for explain
+  std::string display;  // Spark's name of the key expression (no alias), to find it in aggregates
 };
 
 struct AggregateSpec {
@@ -45,6 +50,12 @@ struct AggregateSpec {
   std::unique_ptr<expr::Expression> arg;  // nullptr for count(*)
   std::unique_ptr<expr::Expression> ordering;  // min_by/max_by's second argument, else nullptr
   std::unique_ptr<Accumulator> acc;
+  std::string name;  // Spark's name of the call
+};
+
+// An entry of the aggregates: list.
+struct OutputSpec {
+  std::unique_ptr<expr::Expression> expr;  // over the slots: the keys, then the aggregates' results
   std::string name;  // the output column
   std::string text;  // for explain
 };
@@ -66,10 +77,11 @@ const char* mode_name(OutputMode mode) {
 
 class AggregateOperator final : public Operator {
  public:
-  AggregateOperator(std::vector<KeySpec> keys, std::vector<AggregateSpec> aggregates, std::optional<size_t> event_time_key,
-                    std::string event_time_column)
+  AggregateOperator(std::vector<KeySpec> keys, std::vector<AggregateSpec> aggregates, std::vector<OutputSpec> outputs,
+                    std::optional<size_t> event_time_key, std::string event_time_column)
       : keys_(std::move(keys)),
         aggregates_(std::move(aggregates)),
+        outputs_(std::move(outputs)),
         event_time_key_(event_time_key),
         event_time_column_(std::move(event_time_column)),
         table_(key_types()),
@@ -79,12 +91,15 @@ class AggregateOperator final : public Operator {
       fields.push_back({k.name, k.window ? window_type() : k.expr->type()});
       inputs_.insert(inputs_.end(), k.expr->inputs().begin(), k.expr->inputs().end());
     }
+    std::vector<Field> slots = fields;
     for (auto& a : aggregates_) {
-      fields.push_back({a.name, a.acc->result_type()});
+      slots.push_back({a.name, a.acc->result_type()});
       if (a.arg) inputs_.insert(inputs_.end(), a.arg->inputs().begin(), a.arg->inputs().end());
       if (a.ordering) inputs_.insert(inputs_.end(), a.ordering->inputs().begin(), a.ordering->inputs().end());
     }
+    for (auto& o : outputs_) fields.push_back({o.name, o.expr->type()});
     schema_ = std::make_shared<Schema>(Schema{std::move(fields)});
+    slot_schema_ = std::make_shared<Schema>(Schema{std::move(slots)});
     if (keys_.empty()) {  // a global aggregation always has its one group
       uint32_t row = 0, group = 0;
       table_.find_or_insert({}, &row, 1, &group);
@@ -166,7 +181,7 @@ class AggregateOperator final : public Operator {
                     (mode == OutputMode::Append && closed(g, ctx.watermark_us));
       if (wanted) emit.push_back(g);
     }
-    emit_groups(emit, out);
+    emit_groups(emit, ctx.eval, out);
     progress_.rows_updated = static_cast<uint64_t>(std::count(updated_.begin(), updated_.end(), 1));
     if (evicts() && ctx.watermark_us != kNoWatermark) evict(ctx.watermark_us);
     std::fill(updated_.begin(), updated_.end(), 0);
@@ -201,7 +216,7 @@ class AggregateOperator final : public Operator {
     std::string s = "Aggregate [keys: ";
     for (size_t i = 0; i < keys_.size(); ++i) s += (i ? ", " : "") + keys_[i].text;
     s += "] [aggregates: ";
-    for (size_t i = 0; i < aggregates_.size(); ++i) s += (i ? ", " : "") + aggregates_[i].text;
+    for (size_t i = 0; i < outputs_.size(); ++i) s += (i ? ", " : "") + outputs_[i].text;
     s += "] [event time: " + (event_time_key_ ? event_time_column_ : "none");
     s += "] [output mode: " + std::string(mode_ ? mode_name(*mode_) : "none") + "]";
     return s;
@@ -264,17 +279,22 @@ class AggregateOperator final : public Operator {
     updated_.resize(table_.size(), 0);
   }
 
-  void emit_groups(const std::vector<uint32_t>& groups, const Emit& out) const {
+  // Emits the groups in chunks: their slots (keys, then aggregate results),
+  // then the keys and the aggregates: entries evaluated over the slots.
+  void emit_groups(const std::vector<uint32_t>& groups, const expr::EvalContext& eval, const Emit& out) const {
     const size_t chunk = batch_rows();
     for (size_t first = 0; first < groups.size(); first += chunk) {
       const size_t n = std::min(chunk, groups.size() - first);
       const uint32_t* ids = groups.data() + first;
-      Batch b{schema_, {}, n, nullptr};
+      Batch slots{slot_schema_, {}, n, nullptr};
       for (size_t k = 0; k < keys_.size(); ++k) {
         ColumnRef key = table_.key_columns()[k]->gather(ids, n);
-        b.columns.push_back(keys_[k].window ? window_column(*key, keys_[k].window->size_us) : key);
+        slots.columns.push_back(keys_[k].window ? window_column(*key, keys_[k].window->size_us) : key);
       }
-      for (auto& a : aggregates_) b.columns.push_back(a.acc->result(ids, n));
+      for (auto& a : aggregates_) slots.columns.push_back(a.acc->result(ids, n));
+      Batch b{schema_, {}, n, nullptr};
+      b.columns.assign(slots.columns.begin(), slots.columns.begin() + static_cast<ptrdiff_t>(keys_.size()));
+      for (auto& o : outputs_) b.columns.push_back(o.expr->evaluate(slots, eval));
       out(b);
     }
   }
@@ -296,7 +316,9 @@ class AggregateOperator final : public Operator {
   }
 
   std::vector<KeySpec> keys_;
-  std::vector<AggregateSpec> aggregates_;
+  std::vector<AggregateSpec> aggregates_;  // one accumulator per distinct aggregate call
+  std::vector<OutputSpec> outputs_;
+  SchemaRef slot_schema_;
   std::optional<size_t> event_time_key_;  // index into keys_
   std::string event_time_column_;
   GroupTable table_;
@@ -379,51 +401,285 @@ KeySpec plan_key(const config::Node& node, const Schema& input) {
     node.fail("grouping by a key of type " + key.expr->type().to_string() + " is not supported yet");
   key.name = key.expr->name();
   key.text = node.str();
+  key.display = expr::display_name(*ast, &input);
   return key;
 }
 
-AggregateSpec plan_aggregate_call(const config::Node& node, const Schema& input) {
-  expr::AstPtr ast = parse_item(node);
-  const std::string text = node.str();
-  if (ast->kind != expr::AstKind::Call)
-    node.fail("'" + text + "' is not an aggregate function call (expected e.g. 'sum(bytes) AS bytes')");
-  const std::string name = lower(ast->name);
-  std::optional<AggregateKind> kind = aggregate_kind(name);
-  if (!kind) {
-    bool scalar = fn::find_scalar_function(name) != nullptr;
-    node.fail(scalar ? "'" + text + "' is not an aggregate function call (expected e.g. 'sum(bytes) AS bytes')"
-                     : "aggregate function '" + name + "' is not supported yet (supported: count, sum, avg/mean, "
-                       "min, max, min_by, max_by, first, last, stddev/std/stddev_samp, stddev_pop, variance/var_samp, "
-                       "var_pop, collect_list)");
+// --- the aggregates: list ---
+//
+// Each entry is an expression over aggregate calls and grouping keys
+// ("sum(x) / count(*) AS ratio", "round(avg(x), 2)", "key || '!'"). Its
+// aggregate calls become hidden accumulators (one per distinct call); the
+// entry itself is bound against the slots — the keys, then those
+// accumulators' results — and evaluated column-at-a-time when groups are
+// emitted. A plain call or key is a bare slot reference, shared, not copied.
+
+// A slot of the emitted groups: a key, or a hidden aggregate's result.
+class SlotExpression final : public expr::Expression {
+ public:
+  SlotExpression(size_t slot, DataType type, std::string name) {
+    type_ = std::move(type);
+    name_ = std::move(name);
+    column_index_ = slot;
+    inputs_ = {slot};
   }
-  if (ast->distinct)  // Spark's UnsupportedOperationChecker rule, in its words
+  ColumnRef evaluate(const Batch& batch, const expr::EvalContext&) const override { return batch.columns[*column_index_]; }
+};
+
+bool is_percentile_approx(const std::string& name) { return name == "percentile_approx" || name == "approx_percentile"; }
+
+// The call as Spark names its column: percentile_approx shows its default
+// accuracy, approx_count_distinct hides its rsd (not a child in Spark).
+expr::AstPtr with_spark_arguments(const expr::AstPtr& ast) {
+  auto copy = std::make_shared<expr::Ast>(*ast);
+  for (auto& child : copy->children) child = with_spark_arguments(child);
+  if (copy->kind == expr::AstKind::Call) {
+    const std::string name = lower(copy->name);
+    if (is_percentile_approx(name) && copy->children.size() == 2) {
+      auto accuracy = std::make_shared<expr::Ast>();
+      accuracy->literal.type = DataType::of(TypeId::Int);
+      accuracy->literal.i = kDefaultPercentileAccuracy;
+      copy->children.push_back(accuracy);
+    } else if (name == "approx_count_distinct" && copy->children.size() == 2) {
+      copy->children.pop_back();
+    }
+  }
+  return copy;
+}
+
+// A constant argument of an aggregate (rsd, percentage, accuracy), or a config error.
+fn::Literal constant_arg(const expr::AstPtr& ast, const Schema& input, const config::Node& node, const std::string& what) {
+  std::unique_ptr<expr::Expression> e = bind_item(ast, input, node);
+  if (!e->inputs().empty()) node.fail(what + " must be a constant literal, but '" + expr::display_name(*ast, &input) + "' is not");
+  ColumnRef value = e->evaluate(Batch{nullptr, {}, 1, nullptr}, expr::EvalContext{});
+  fn::Literal lit;
+  lit.type = value->type();
+  lit.is_null = value->is_null(0);
+  switch (value->id()) {
+    case TypeId::Int: lit.i = value->data<int32_t>()[0]; break;
+    case TypeId::Long: lit.i = value->data<int64_t>()[0]; break;
+    case TypeId::Float: lit.d = value->data<float>()[0]; break;
+    case TypeId::Double: lit.d = value->data<double>()[0]; break;
+    default: node.fail(what + " must be a numeric literal, but '" + expr::display_name(*ast, &input) + "' is " + value->type().to_string());
+  }
+  if (lit.is_null) node.fail(what + " must not be null");
+  return lit;
+}
+
+double as_double(const fn::Literal& lit) {
+  return lit.type.id == TypeId::Int || lit.type.id == TypeId::Long ? static_cast<double>(lit.i) : lit.d;
+}
+
+std::unique_ptr<Accumulator> plan_approx_count_distinct(const expr::Ast& call, const DataType& input_type,
+                                                        const Schema& input, const config::Node& node) {
+  double rsd = hll::kDefaultRelativeSd;
+  if (call.children.size() == 2) {
+    fn::Literal lit = constant_arg(call.children[1], input, node, "approx_count_distinct()'s relative standard deviation");
+    if (lit.type.id != TypeId::Double && lit.type.id != TypeId::Float)
+      node.fail("approx_count_distinct(): The second argument should be a double literal.");
+    rsd = lit.d;
+  }
+  std::string error;
+  const int p = hll::precision_for(rsd, error);
+  if (!p) node.fail("approx_count_distinct(): " + error);
+  return make_approx_count_distinct(input_type, p);
+}
+
+std::unique_ptr<Accumulator> plan_percentile_approx(const expr::Ast& call, const DataType& input_type,
+                                                    const Schema& input, const config::Node& node) {
+  const expr::Ast& p = *call.children[1];
+  const bool as_array = p.kind == expr::AstKind::Call && lower(p.name) == "array";
+  std::vector<double> percentages;
+  for (const expr::AstPtr& item : as_array ? p.children : std::vector<expr::AstPtr>{call.children[1]}) {
+    const double v = as_double(constant_arg(item, input, node, "percentile_approx()'s percentage"));
+    if (!(v >= 0.0 && v <= 1.0))
+      node.fail("percentile_approx(): All percentage values must be between 0.0 and 1.0 (current = " +
+                expr::display_name(*item, &input) + ")");
+    percentages.push_back(v);
+  }
+  if (percentages.empty()) node.fail("percentile_approx(): the percentage array must not be empty");
+  int64_t accuracy = kDefaultPercentileAccuracy;
+  if (call.children.size() == 3) {
+    fn::Literal lit = constant_arg(call.children[2], input, node, "percentile_approx()'s accuracy");
+    if (lit.type.id != TypeId::Int && lit.type.id != TypeId::Long)
+      node.fail("percentile_approx(): the accuracy must be an integer literal");
+    if (lit.i <= 0 || lit.i > INT32_MAX)
+      node.fail("percentile_approx(): The accuracy provided must be a literal between (0, 2147483647] (current value = " +
+                std::to_string(lit.i) + ")");
+    accuracy = lit.i;
+  }
+  return make_percentile_approx(input_type, std::move(percentages), as_array, accuracy);
+}
+
+// How many arguments a kind takes: {least, most}.
+std::pair<size_t, size_t> arity(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::MinBy:
+    case AggregateKind::MaxBy: return {2, 2};
+    case AggregateKind::ApproxCountDistinct: return {1, 2};
+    case AggregateKind::PercentileApprox: return {2, 3};
+    default: return {1, 1};
+  }
+}
+
+std::string arity_text(const std::string& name, std::pair<size_t, size_t> counts) {
+  static const char* const kWords[] = {"zero", "one", "two", "three"};
+  if (counts.first == counts.second)
+    return name + "() takes exactly " + kWords[counts.first] + (counts.first == 1 ? " argument" : " arguments");
+  return name + "() takes " + kWords[counts.first] + " or " + kWords[counts.second] + " arguments";
+}
+
+// Binds an aggregate's argument; an aggregate inside it is Spark's error.
+std::unique_ptr<expr::Expression> bind_argument(const expr::AstPtr& ast, const Schema& input, const config::Node& node) {
+  expr::BindOptions options;
+  options.resolve_call = [&](const expr::Ast& call, const Schema&) -> std::unique_ptr<expr::Expression> {
+    if (aggregate_kind(lower(call.name)))
+      node.fail("It is not allowed to use an aggregate function in the argument of another aggregate function. "
+                "Please use the inner aggregate function in a sub-query.");
+    return nullptr;
+  };
+  try {
+    return expr::bind(ast, input, options);
+  } catch (const expr::ExprError& e) {
+    node.fail(e.what());
+  }
+}
+
+AggregateSpec plan_aggregate_call(const expr::Ast& call, AggregateKind kind, const Schema& input,
+                                  const config::Node& node) {
+  const std::string name = lower(call.name);
+  if (call.distinct)  // Spark's UnsupportedOperationChecker rule, in its words
     node.fail(name + "(DISTINCT ...): Distinct aggregations are not supported on streaming DataFrames/Datasets. "
               "Consider using approx_count_distinct() instead.");
   AggregateSpec spec;
-  spec.kind = *kind;
-  spec.name = ast->alias.empty() ? expr::display_name(*ast, &input) : ast->alias;
-  spec.text = text;
-  const size_t arity = spec.kind == AggregateKind::MinBy || spec.kind == AggregateKind::MaxBy ? 2 : 1;
-  if (ast->star) {
-    if (spec.kind != AggregateKind::Count) node.fail("'*' is only allowed in count(*)");
+  spec.kind = kind;
+  spec.name = expr::display_name(*with_spark_arguments(std::make_shared<expr::Ast>(call)), &input);
+  const auto counts = arity(kind);
+  if (call.star) {
+    if (kind != AggregateKind::Count) node.fail("'*' is only allowed in count(*)");
     spec.kind = AggregateKind::CountStar;
-  } else if (ast->children.size() != arity) {
-    node.fail(name + (arity == 1 ? "() takes exactly one argument" : "() takes exactly two arguments"));
-  } else {
-    spec.arg = bind_item(ast->children[0], input, node);
-    if (arity == 2) spec.ordering = bind_item(ast->children[1], input, node);
+    spec.acc = make_accumulator(spec.kind, DataType::of(TypeId::Long));
+    return spec;
   }
-  spec.acc = spec.ordering ? make_accumulator_by(spec.kind, spec.arg->type(), spec.ordering->type())
-                           : make_accumulator(spec.kind, spec.arg ? spec.arg->type() : DataType::of(TypeId::Long));
+  if (call.children.size() < counts.first || call.children.size() > counts.second) node.fail(arity_text(name, counts));
+  spec.arg = bind_argument(call.children[0], input, node);
+  const DataType& type = spec.arg->type();
+  switch (kind) {
+    case AggregateKind::MinBy:
+    case AggregateKind::MaxBy:
+      spec.ordering = bind_argument(call.children[1], input, node);
+      spec.acc = make_accumulator_by(kind, type, spec.ordering->type());
+      break;
+    case AggregateKind::ApproxCountDistinct: spec.acc = plan_approx_count_distinct(call, type, input, node); break;
+    case AggregateKind::PercentileApprox: spec.acc = plan_percentile_approx(call, type, input, node); break;
+    default: spec.acc = make_accumulator(kind, type); break;
+  }
   if (!spec.acc) {
-    std::string args = "'" + expr::display_name(*ast->children[0], &input) + "' of type " + spec.arg->type().to_string();
+    std::string args = "'" + expr::display_name(*call.children[0], &input) + "' of type " + type.to_string();
     if (spec.ordering)
-      args += " ordered by '" + expr::display_name(*ast->children[1], &input) + "' of type " +
+      args += " ordered by '" + expr::display_name(*call.children[1], &input) + "' of type " +
               spec.ordering->type().to_string();
     node.fail("data type mismatch: " + name + "() does not accept " + args);
   }
   return spec;
 }
+
+constexpr const char* kSupportedAggregates =
+    "count, sum, avg/mean, min, max, min_by, max_by, first, last, stddev/std/stddev_samp, stddev_pop, "
+    "variance/var_samp, var_pop, collect_list, approx_count_distinct, percentile_approx, median";
+
+bool handled_by_binder(const std::string& name) {
+  return fn::find_scalar_function(name) || name == "explode" || name == "current_timestamp" || name == "now" ||
+         name == "current_date" || name == "window" || name == "session_window" || name == "window_time";
+}
+
+// Plans the aggregates: list: the hidden accumulators it needs and one
+// output expression per entry, bound against the slots (keys, then accumulators).
+class AggregatesPlanner {
+ public:
+  AggregatesPlanner(const Schema& input, const std::vector<KeySpec>& keys) : input_(input), keys_(keys) {
+    std::vector<Field> fields;
+    for (auto& k : keys_) fields.push_back({k.name, k.window ? window_type() : k.expr->type()});
+    key_schema_ = Schema{std::move(fields)};
+  }
+
+  OutputSpec plan(const config::Node& node) {
+    expr::AstPtr ast = parse_item(node);
+    check_grouped_columns(ast, node);
+    expr::BindOptions options;
+    options.resolve_call = [&](const expr::Ast& call, const Schema&) { return resolve(call, node); };
+    OutputSpec out;
+    try {
+      out.expr = expr::bind(ast, key_schema_, options);
+    } catch (const expr::ExprError& e) {
+      node.fail(e.what());
+    }
+    out.name = !ast->alias.empty()                    ? ast->alias
+               : ast->kind == expr::AstKind::Column ? out.expr->name()
+                                                      : expr::display_name(*with_spark_arguments(ast), &input_);
+    out.text = node.str();
+    return out;
+  }
+
+  std::vector<AggregateSpec> take_aggregates() { return std::move(aggregates_); }
+
+ private:
+  std::unique_ptr<expr::Expression> resolve(const expr::Ast& call, const config::Node& node) {
+    const std::string name = lower(call.name);
+    if (std::optional<AggregateKind> kind = aggregate_kind(name)) return slot_of_aggregate(call, *kind, node);
+    if (std::optional<size_t> k = key_of(call))  // an expression of the group by, e.g. lower(word)
+      return std::make_unique<SlotExpression>(*k, keys_[*k].expr->type(), keys_[*k].name);
+    if (!handled_by_binder(name))
+      node.fail("aggregate function '" + name + "' is not supported yet (supported: " + kSupportedAggregates + ")");
+    return nullptr;
+  }
+
+  std::unique_ptr<expr::Expression> slot_of_aggregate(const expr::Ast& call, AggregateKind kind,
+                                                      const config::Node& node) {
+    // One accumulator per call as written with all its arguments (Spark's
+    // name hides approx_count_distinct's rsd, so it cannot tell calls apart).
+    const std::string call_text = expr::display_name(call, &input_);
+    const size_t index = std::find(calls_.begin(), calls_.end(), call_text) - calls_.begin();
+    if (index == calls_.size()) {
+      aggregates_.push_back(plan_aggregate_call(call, kind, input_, node));
+      calls_.push_back(call_text);
+    }
+    const AggregateSpec& a = aggregates_[index];
+    return std::make_unique<SlotExpression>(keys_.size() + index, a.acc->result_type(), a.name);
+  }
+
+  // A column outside every aggregate call must be a grouping key (Spark's rule, in its words).
+  void check_grouped_columns(const expr::AstPtr& ast, const config::Node& node) const {
+    if (ast->kind == expr::AstKind::Call && (!handled_by_binder(lower(ast->name)) || key_of(*ast)))
+      return;  // an aggregate (or an unsupported one, reported as such) or a grouping key
+    if (ast->kind == expr::AstKind::Column) {
+      try {
+        expr::bind(ast, key_schema_);
+      } catch (const expr::ExprError&) {
+        bind_item(ast, input_, node);  // an unknown column is reported as such
+        node.fail("expression '" + expr::display_name(*ast, &input_) +
+                  "' is neither present in the group by, nor is it an aggregate function. Add to group by or "
+                  "wrap in first() (or first_value) if you don't care which value you get.");
+      }
+      return;
+    }
+    for (const expr::AstPtr& child : ast->children) check_grouped_columns(child, node);
+  }
+
+  // The grouping key that `call` repeats, if any.
+  std::optional<size_t> key_of(const expr::Ast& call) const {
+    const std::string text = expr::display_name(call, &input_);
+    for (size_t k = 0; k < keys_.size(); ++k)
+      if (!keys_[k].window && keys_[k].display == text) return k;
+    return std::nullopt;
+  }
+
+  const Schema& input_;
+  const std::vector<KeySpec>& keys_;
+  Schema key_schema_;
+  std::vector<AggregateSpec> aggregates_;
+  std::vector<std::string> calls_;  // per aggregate: the call as written
+};
 
 // Whether `ast` reads the event time `column`: the column itself, or, when
 // it is a window struct (an upstream windowed aggregation's output),
@@ -470,16 +726,17 @@ std::unique_ptr<Operator> plan_aggregate(const StepContext& ctx) {
       has_window |= keys.back().window.has_value();
     }
   }
-  std::vector<AggregateSpec> aggregates;
+  AggregatesPlanner planner(*ctx.input, keys);
+  std::vector<OutputSpec> outputs;
   config::Node list = value.required("aggregates");
   for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list})
-    aggregates.push_back(plan_aggregate_call(item, *ctx.input));
-  if (aggregates.empty()) list.fail("at least one aggregate is needed (e.g. 'count(*) AS n')");
+    outputs.push_back(planner.plan(item));
+  if (outputs.empty()) list.fail("at least one aggregate is needed (e.g. 'count(*) AS n')");
   auto event_time_key = find_event_time_key(key_items, *ctx.input, ctx.event_time_column);
   // Spark marks the time key (a window column) of the output as its event time.
   ctx.output_event_time = event_time_key ? keys[*event_time_key].name : "";
-  return std::make_unique<AggregateOperator>(std::move(keys), std::move(aggregates), event_time_key,
-                                             ctx.event_time_column);
+  return std::make_unique<AggregateOperator>(std::move(keys), planner.take_aggregates(), std::move(outputs),
+                                             event_time_key, ctx.event_time_column);
 }
 
 }  // namespace
