@@ -89,6 +89,7 @@ class AggregateOperator final : public Operator {
       std::vector<DataType> others = key_types();
       others.erase(others.begin() + static_cast<std::ptrdiff_t>(i));
       sessions_.emplace(std::move(others), i);
+      progress_.operator_name = "sessionWindowStateStoreSaveExec";  // Spark's name
     }
     for (auto& a : aggregates_) {
       fields.push_back({a.name, a.acc->result_type()});
