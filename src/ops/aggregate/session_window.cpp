@@ -125,9 +125,9 @@ void SessionWindows::assign(GroupTable& table, const std::vector<const Column*>&
 void SessionWindows::sweep_key(uint32_t key, size_t first, size_t last, const int64_t* starts, const int64_t* ends,
                                const uint32_t* rows, std::vector<Merged>& merged) {
   std::vector<uint32_t>& stored = sessions_[key];
-  std::vector<uint32_t> next;
-  next.reserve(stored.size() + 1);
-  std::vector<uint32_t> absorbed;  // stored sessions merged into the current one
+  std::vector<uint32_t>& next = next_;
+  std::vector<uint32_t>& absorbed = absorbed_;  // stored sessions merged into the current one
+  next.clear();
   Merged cur;
   bool open = false;
   auto finish = [&] {
@@ -164,7 +164,7 @@ void SessionWindows::sweep_key(uint32_t key, size_t first, size_t last, const in
     }
   }
   if (open) finish();
-  stored = std::move(next);
+  stored.assign(next.begin(), next.end());
 }
 
 void SessionWindows::compact(const GroupTable& table, const std::vector<uint32_t>& kept) {

@@ -86,7 +86,7 @@ class SessionWindows {
   std::vector<uint8_t> dead_;                    // per group: merged into another
   bool any_dead_ = false;
   std::vector<uint32_t> merge_dst_, merge_src_;
-  std::vector<uint32_t> key_ids_, order_;  // scratch for assign
+  std::vector<uint32_t> key_ids_, order_, next_, absorbed_;  // scratch for assign
 };
 
 }  // namespace runnel
