@@ -254,9 +254,12 @@ class AggregateOperator final : public Operator {
     return window ? t + window->size_us : t;
   }
 
+  // Whether the event time is a session's (its end), not a window's or a plain key's.
+  bool session_time() const { return event_time_key_ && keys_[*event_time_key_].session; }
+
   bool closed(uint32_t g, int64_t watermark) const {
     if (!event_time_key_ || watermark == kNoWatermark) return false;
-    if (sessions_) return sessions_->end(g) <= watermark;
+    if (session_time()) return sessions_->end(g) <= watermark;
     const Column& key = *table_.key_columns()[*event_time_key_];
     return key.is_valid(g) && event_time(key, g) <= watermark;  // a null time is never closed (null <= x is null)
   }
@@ -271,7 +274,7 @@ class AggregateOperator final : public Operator {
       uint32_t row = rows_[i];
       rows_[kept] = row;
       // A session row is late when its session [ts, ts + gap) ended (Spark compares the session's end).
-      const int64_t time = sessions_ ? row_ends_[row] : event_time(key, row);
+      const int64_t time = session_time() ? row_ends_[row] : event_time(key, row);
       bool late = !key.is_null(row) && time <= ctx.late_watermark_us;
       if (late) late_rows_.push_back(row);
       kept += !late;
