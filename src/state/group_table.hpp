@@ -44,11 +44,11 @@ class GroupTable {
   void encode_key(uint32_t g, std::string& out) const;
   uint32_t find_or_insert_encoded(std::string_view key);
 
-  // For an owner that changes group g's values other than through
+  // For an owner that changes groups' values other than through
   // find_or_insert (which marks the groups it returns): the next save_groups
-  // must write it.
-  void mark_changed(uint32_t g) {
-    if (changes_.tracking) changes_.changed.at(g) = 1;
+  // must write them.
+  void mark_changed(const uint32_t* groups, size_t n) {
+    if (changes_.tracking) mark_found(groups, n);
   }
 
  private:

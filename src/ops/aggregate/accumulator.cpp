@@ -46,6 +46,10 @@ class CountAccumulator final : public Accumulator {
   size_t memory_bytes() const override { return bytes_of(counts_); }
   void encode(uint32_t g, std::string& out) const override { codec::put(out, counts_[g]); }
   void decode(uint32_t g, std::string_view& in) override { counts_[g] = codec::get<int64_t>(in); }
+  bool can_merge() const override { return true; }
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    for (size_t i = 0; i < n; ++i) counts_[dst[i]] += counts_[src[i]];
+  }
 
  private:
   bool star_;
@@ -99,6 +103,16 @@ class SumAccumulator final : public Accumulator {
   void decode(uint32_t g, std::string_view& in) override {
     sums_[g] = codec::get<Sum>(in);
     counts_[g] = codec::get<int64_t>(in);
+  }
+  bool can_merge() const override { return true; }
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      if constexpr (std::is_integral_v<Sum>)  // wraps as add() does
+        sums_[dst[i]] = static_cast<Sum>(static_cast<uint64_t>(sums_[dst[i]]) + static_cast<uint64_t>(sums_[src[i]]));
+      else
+        sums_[dst[i]] += sums_[src[i]];
+      counts_[dst[i]] += counts_[src[i]];
+    }
   }
 
  private:
@@ -178,6 +192,23 @@ class ValueAccumulator final : public Accumulator {
     set(g, one->data<T>()[0], one->is_null(0));
     seen_[g] = seen;
   }
+  bool can_merge() const override { return true; }
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    const T* v = values_->data<T>();
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t d = dst[i], s = src[i];
+      if (!seen_[s]) continue;
+      bool take;
+      switch (kind_) {
+        case AggregateKind::First: take = !seen_[d]; break;
+        case AggregateKind::Last: take = true; break;
+        case AggregateKind::Min: take = !seen_[d] || less(v[s], v[d]); break;
+        default: take = !seen_[d] || less(v[d], v[s]); break;  // Max
+      }
+      // set() copies a string within the arena, whose chunks never move.
+      if (take) set(d, values_->data<T>()[s], values_->is_null(s));
+    }
+  }
 
  private:
   void set(uint32_t g, const T& value, bool is_null) {
@@ -255,6 +286,20 @@ class CentralMomentAccumulator final : public Accumulator {
     counts_[g] = codec::get<int64_t>(in);
     means_[g] = codec::get<double>(in);
     m2s_[g] = codec::get<double>(in);
+  }
+  bool can_merge() const override { return true; }
+  // Spark's CentralMomentAgg merge (Chan et al.'s parallel update).
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t d = dst[i], s = src[i];
+      const double n1 = static_cast<double>(counts_[d]), n2 = static_cast<double>(counts_[s]);
+      const double count = n1 + n2;
+      const double delta = means_[s] - means_[d];
+      const double delta_n = count == 0 ? 0 : delta / count;
+      means_[d] += delta_n * n2;
+      m2s_[d] += m2s_[s] + delta * delta_n * n1 * n2;
+      counts_[d] += counts_[s];
+    }
   }
 
  private:
@@ -349,6 +394,20 @@ class ExtremumByAccumulator final : public Accumulator {
       store(*column, g, *one, 0);
     }
   }
+  bool can_merge() const override { return true; }
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t d = dst[i], s = src[i];
+      if (!seen_[s]) continue;
+      const Y& best = orderings_->data<Y>()[d];
+      const Y& other = orderings_->data<Y>()[s];
+      // On a tie dst's value stays: its rows came first.
+      if (seen_[d] && !(max_ ? less(best, other) : less(other, best))) continue;
+      seen_[d] = 1;
+      store(*orderings_, d, *orderings_, s);
+      store(*values_, d, *values_, s);
+    }
+  }
 
  private:
   static ColumnRef kept_rows(const Column& column, const std::vector<uint32_t>& kept) {
@@ -428,6 +487,18 @@ class CollectListAccumulator final : public Accumulator {
     for (uint32_t i = 0; i < count; ++i) {
       codec::append_value(in, *elements_);
       link(g);
+    }
+  }
+  bool can_merge() const override { return true; }
+  // Splices src's chain onto the end of dst's: no element is copied.
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t d = dst[i], s = src[i];
+      if (heads_[s] == kEnd || d == s) continue;
+      if (heads_[d] == kEnd) heads_[d] = heads_[s];
+      else next_[tails_[d]] = heads_[s];
+      tails_[d] = tails_[s];
+      heads_[s] = tails_[s] = kEnd;
     }
   }
 

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.hpp"
 #include "batch/column.hpp"
 
 namespace runnel {
@@ -55,6 +56,18 @@ class Accumulator {
   // (which exists: resize first). For saving to and restoring from a StateStore.
   virtual void encode(uint32_t g, std::string& out) const = 0;
   virtual void decode(uint32_t g, std::string_view& in) = 0;
+  // Session windows merge groups: for i < n in order, folds the state of group
+  // src[i] into group dst[i] as if dst's rows were followed by src's (first
+  // keeps dst's, last takes src's, collect_list appends src's list). src's state
+  // is unspecified afterwards (the caller drops it). Only accumulators whose
+  // can_merge() is true implement it.
+  virtual bool can_merge() const { return false; }
+  virtual void merge(const uint32_t* dst, const uint32_t* src, size_t n) {
+    (void)dst;
+    (void)src;
+    (void)n;
+    fail(ErrorKind::Internal, "merge() of an aggregate that cannot merge");
+  }
 };
 
 // An accumulator for `kind` over values of `input` type (ignored for count(*)),

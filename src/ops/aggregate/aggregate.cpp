@@ -27,9 +27,11 @@
 #include "ops/aggregate/accumulator.hpp"
 #include "ops/aggregate/hll.hpp"
 #include "ops/aggregate/percentile.hpp"
+#include "ops/aggregate/session_window.hpp"
 #include "ops/aggregate/window.hpp"
 #include "ops/selection.hpp"
 #include "plan/steps.hpp"
+#include "state/codec.hpp"
 #include "state/group_table.hpp"
 #include "state/state_store.hpp"
 
@@ -40,6 +42,8 @@ namespace {
 struct KeySpec {
   std::unique_ptr<expr::Expression> expr;  // the key, or the window's time column
   std::optional<WindowSpec> window;
+  std::optional<SessionSpec> session;
+  std::unique_ptr<expr::Expression> gap;  // a session's per-row gap, else nullptr
   std::string name;  // the output column
   std::string text;  // for explain
   std::string display;  // Spark's name of the key expression (no alias), to find it in aggregates
@@ -88,8 +92,16 @@ class AggregateOperator final : public Operator {
         late_table_(key_types()) {
     std::vector<Field> fields;
     for (auto& k : keys_) {
-      fields.push_back({k.name, k.window ? window_type() : k.expr->type()});
+      fields.push_back({k.name, k.window || k.session ? window_type() : k.expr->type()});
       inputs_.insert(inputs_.end(), k.expr->inputs().begin(), k.expr->inputs().end());
+      if (k.gap) inputs_.insert(inputs_.end(), k.gap->inputs().begin(), k.gap->inputs().end());
+    }
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      if (!keys_[i].session) continue;
+      std::vector<DataType> others = key_types();
+      others.erase(others.begin() + static_cast<std::ptrdiff_t>(i));
+      sessions_.emplace(std::move(others), i);
+      progress_.operator_name = "sessionWindowStateStoreSaveExec";  // Spark's name
     }
     std::vector<Field> slots = fields;
     for (auto& a : aggregates_) {
@@ -117,6 +129,8 @@ class AggregateOperator final : public Operator {
     if (mode == OutputMode::Append && !event_time_key_)
       return "Append output mode not supported when there are streaming aggregations on streaming "
              "DataFrames/DataSets without watermark";
+    if (mode == OutputMode::Update && sessions_)
+      return "Update output mode not supported for session window on streaming DataFrames/DataSets";
     mode_ = mode;
     return "";
   }
@@ -133,12 +147,13 @@ class AggregateOperator final : public Operator {
       args.push_back(a.arg ? a.arg->evaluate(dense, ctx.eval) : nullptr);
       orderings.push_back(a.ordering ? a.ordering->evaluate(dense, ctx.eval) : nullptr);
     }
-    // A window key's column holds the window starts of the current pass.
+    // A window key's column holds the window starts of the current pass (a
+    // session key's, the session starts).
     std::vector<const Column*> key_columns;
     ColumnRef starts;
     const KeySpec* window = nullptr;
     for (size_t i = 0; i < keys_.size(); ++i) {
-      if (keys_[i].window) {
+      if (keys_[i].window || keys_[i].session) {
         window = &keys_[i];
         starts = Column::make(DataType::of(TypeId::Timestamp), n);
         starts->resize(n);
@@ -149,10 +164,15 @@ class AggregateOperator final : public Operator {
     }
     rows_.resize(n);
     groups_.resize(n);
-    const size_t passes = window ? window->window->passes() : 1;
+    const size_t passes = window && window->window ? window->window->passes() : 1;
     for (size_t pass = 0; pass < passes; ++pass) {
       size_t m = n;
-      if (window) {
+      if (window && window->session) {
+        ColumnRef gaps = window->gap ? window->gap->evaluate(dense, ctx.eval) : nullptr;
+        const Column& time = *key_values[static_cast<size_t>(window - keys_.data())];
+        row_ends_.resize(n);
+        m = window->session->assign(time, gaps.get(), n, starts->data<int64_t>(), row_ends_.data(), rows_.data());
+      } else if (window) {
         const Column& time = *key_values[static_cast<size_t>(window - keys_.data())];
         m = window->window->assign(time, n, pass, starts->data<int64_t>(), rows_.data());
       } else {
@@ -160,8 +180,18 @@ class AggregateOperator final : public Operator {
       }
       m = drop_late(ctx, key_columns, m);
       if (m == 0) continue;
-      table_.find_or_insert(key_columns, rows_.data(), m, groups_.data());
-      grow_groups();
+      if (sessions_) {
+        sessions_->assign(table_, key_columns, starts->data<int64_t>(), row_ends_.data(), rows_.data(), m,
+                          groups_.data());
+        grow_groups();
+        merge_sessions();
+        // Stored sessions that rows extend or that absorb others change without find_or_insert.
+        table_.mark_changed(groups_.data(), m);
+        table_.mark_changed(sessions_->merge_targets().data(), sessions_->merge_targets().size());
+      } else {
+        table_.find_or_insert(key_columns, rows_.data(), m, groups_.data());
+        grow_groups();
+      }
       for (size_t a = 0; a < aggregates_.size(); ++a) {
         if (orderings[a])
           aggregates_[a].acc->update_ordered(args[a].get(), orderings[a].get(), rows_.data(), groups_.data(), m);
@@ -174,6 +204,7 @@ class AggregateOperator final : public Operator {
 
   void end_batch(const BatchContext& ctx, const Emit& out) override {
     if (keys_.empty()) updated_[0] = 1;  // Spark's partial aggregate always yields the global row
+    if (sessions_ && sessions_->any_dead()) drop_merged_sessions();
     const OutputMode mode = mode_.value_or(OutputMode::Update);
     std::vector<uint32_t> emit;
     for (uint32_t g = 0; g < table_.size(); ++g) {
@@ -201,6 +232,7 @@ class AggregateOperator final : public Operator {
   // One entry per group: the encoded key, and the accumulators' states in order.
   void save_state(StateStore& store) const override {
     save_groups(table_, store, [&](uint32_t g, std::string& value) {
+      if (sessions_) codec::put(value, sessions_->end(g));
       for (auto& a : aggregates_) a.acc->encode(g, value);
     });
   }
@@ -208,8 +240,10 @@ class AggregateOperator final : public Operator {
   void load_state(const StateStore& store) override {
     load_groups(table_, store, [&](uint32_t g, std::string_view& value) {
       grow_groups();
+      if (sessions_) sessions_->set_end(g, codec::get<int64_t>(value));
       for (auto& a : aggregates_) a.acc->decode(g, value);
     });
+    if (sessions_) sessions_->rebuild(table_);
   }
 
   std::string explain() const override {
@@ -225,7 +259,7 @@ class AggregateOperator final : public Operator {
  private:
   std::vector<DataType> key_types() const {
     std::vector<DataType> types;
-    for (auto& k : keys_) types.push_back(k.window ? DataType::of(TypeId::Timestamp) : k.expr->type());
+    for (auto& k : keys_) types.push_back(k.window || k.session ? DataType::of(TypeId::Timestamp) : k.expr->type());
     return types;
   }
 
@@ -238,8 +272,12 @@ class AggregateOperator final : public Operator {
     return window ? t + window->size_us : t;
   }
 
+  // Whether the event time is a session's (its end), not a window's or a plain key's.
+  bool session_time() const { return event_time_key_ && keys_[*event_time_key_].session; }
+
   bool closed(uint32_t g, int64_t watermark) const {
     if (!event_time_key_ || watermark == kNoWatermark) return false;
+    if (session_time()) return sessions_->end(g) <= watermark;
     const Column& key = *table_.key_columns()[*event_time_key_];
     return key.is_valid(g) && event_time(key, g) <= watermark;  // a null time is never closed (null <= x is null)
   }
@@ -253,7 +291,9 @@ class AggregateOperator final : public Operator {
     for (size_t i = 0; i < m; ++i) {
       uint32_t row = rows_[i];
       rows_[kept] = row;
-      bool late = !key.is_null(row) && event_time(key, row) <= ctx.late_watermark_us;
+      // A session row is late when its session [ts, ts + gap) ended (Spark compares the session's end).
+      const int64_t time = session_time() ? row_ends_[row] : event_time(key, row);
+      bool late = !key.is_null(row) && time <= ctx.late_watermark_us;
       if (late) late_rows_.push_back(row);
       kept += !late;
     }
@@ -268,10 +308,31 @@ class AggregateOperator final : public Operator {
   void evict(int64_t watermark) {
     std::vector<uint8_t> keep(table_.size());
     for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = !closed(g, watermark);
+    compact_groups(keep);
+  }
+
+  // Keeps the groups whose keep[g] is set, in every per-group structure.
+  void compact_groups(const std::vector<uint8_t>& keep) {
     std::vector<uint32_t> kept = table_.compact(keep);
     if (kept.size() == updated_.size()) return;
     for (auto& a : aggregates_) a.acc->compact(kept);
+    for (size_t i = 0; i < kept.size(); ++i) updated_[i] = updated_[kept[i]];
     updated_.resize(kept.size());
+    if (sessions_) sessions_->compact(table_, kept);
+  }
+
+  // Merges the states of the sessions a push joined (before its rows fold in).
+  void merge_sessions() {
+    const auto& dst = sessions_->merge_targets();
+    if (dst.empty()) return;
+    for (auto& a : aggregates_) a.acc->merge(dst.data(), sessions_->merge_sources().data(), dst.size());
+  }
+
+  // Drops the sessions merged into others during the micro-batch.
+  void drop_merged_sessions() {
+    std::vector<uint8_t> keep(table_.size());
+    for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = !sessions_->dead(g);
+    compact_groups(keep);
   }
 
   void grow_groups() {
@@ -289,7 +350,9 @@ class AggregateOperator final : public Operator {
       Batch slots{slot_schema_, {}, n, nullptr};
       for (size_t k = 0; k < keys_.size(); ++k) {
         ColumnRef key = table_.key_columns()[k]->gather(ids, n);
-        slots.columns.push_back(keys_[k].window ? window_column(*key, keys_[k].window->size_us) : key);
+        if (keys_[k].window) key = window_column(*key, keys_[k].window->size_us);
+        else if (keys_[k].session) key = sessions_->column(window_type(), *key, ids, n);
+        slots.columns.push_back(key);
       }
       for (auto& a : aggregates_) slots.columns.push_back(a.acc->result(ids, n));
       Batch b{schema_, {}, n, nullptr};
@@ -312,6 +375,7 @@ class AggregateOperator final : public Operator {
   size_t memory_bytes() const {
     size_t bytes = table_.memory_bytes() + updated_.capacity();
     for (auto& a : aggregates_) bytes += a.acc->memory_bytes();
+    if (sessions_) bytes += sessions_->memory_bytes();
     return bytes;
   }
 
@@ -327,6 +391,8 @@ class AggregateOperator final : public Operator {
   std::optional<OutputMode> mode_;
   std::vector<uint8_t> updated_;  // per group: changed in this micro-batch
   std::vector<uint32_t> rows_, groups_;  // scratch for push
+  std::optional<SessionWindows> sessions_;  // with a session_window key
+  std::vector<int64_t> row_ends_;  // scratch for push: each row's session end
   GroupTable late_table_;  // the groups of this batch's late rows
   std::vector<uint32_t> late_rows_, late_groups_;  // scratch for drop_late
   int64_t eviction_watermark_ = kNoWatermark;
@@ -357,14 +423,14 @@ std::unique_ptr<expr::Expression> bind_item(const expr::AstPtr& ast, const Schem
   }
 }
 
-int64_t duration_arg(const expr::Ast& a, const config::Node& node) {
+int64_t duration_arg(const expr::Ast& a, const config::Node& node, const std::string& function = "window") {
   if (a.kind == expr::AstKind::Interval) return a.interval_us;
   if (a.kind == expr::AstKind::Literal && a.literal.type.id == TypeId::String) {
     int64_t us = config::parse_duration_us(a.literal.s);
     if (us >= 0) return us;
-    node.fail("window(): invalid duration '" + a.literal.s + "' (expected e.g. '10 minutes')");
+    node.fail(function + "(): invalid duration '" + a.literal.s + "' (expected e.g. '10 minutes')");
   }
-  node.fail("window(): durations must be string literals such as '10 minutes' or INTERVAL 10 MINUTES");
+  node.fail(function + "(): durations must be string literals such as '10 minutes' or INTERVAL 10 MINUTES");
 }
 
 KeySpec plan_window(const expr::Ast& call, const Schema& input, const config::Node& node) {
@@ -391,9 +457,40 @@ KeySpec plan_window(const expr::Ast& call, const Schema& input, const config::No
   return key;
 }
 
+// session_window(time, gap): a literal gap (a duration string or INTERVAL), or
+// an expression giving each row's gap as a duration string (Spark's dynamic gap).
+KeySpec plan_session_window(const expr::Ast& call, const Schema& input, const config::Node& node) {
+  if (call.children.size() != 2) node.fail("session_window() takes 2 arguments: session_window(time, gap)");
+  KeySpec key;
+  key.expr = bind_item(call.children[0], input, node);
+  if (key.expr->type().id != TypeId::Timestamp)
+    node.fail("data type mismatch: the time column of session_window() must be a timestamp, but '" +
+              expr::display_name(*call.children[0], &input) + "' is " + key.expr->type().to_string());
+  const expr::Ast& gap = *call.children[1];
+  SessionSpec session;
+  if (gap.kind == expr::AstKind::Interval || (gap.kind == expr::AstKind::Literal && gap.literal.type.id == TypeId::String)) {
+    session.gap_us = duration_arg(gap, node, "session_window");
+    if (session.gap_us <= 0 || session.gap_us > kMaxWindowedTimestamp)
+      node.fail("session_window(): the gap duration must be greater than 0 (Spark would drop every row)");
+    session.gap_text = gap.kind == expr::AstKind::Literal ? gap.literal.s : expr::display_name(gap, &input);
+  } else {
+    key.gap = bind_item(call.children[1], input, node);
+    if (key.gap->type().id != TypeId::String)
+      node.fail("Gap duration expression used in session window must be CalendarIntervalType, but got " +
+                key.gap->type().to_string());
+    session.gap_text = expr::display_name(gap, &input);
+  }
+  key.name = call.alias.empty() ? "session_window" : call.alias;
+  key.text = session.describe(expr::display_name(*call.children[0], &input)) + " AS " + key.name;
+  key.session = session;
+  return key;
+}
+
 KeySpec plan_key(const config::Node& node, const Schema& input) {
   expr::AstPtr ast = parse_item(node);
   if (ast->kind == expr::AstKind::Call && lower(ast->name) == "window") return plan_window(*ast, input, node);
+  if (ast->kind == expr::AstKind::Call && lower(ast->name) == "session_window")
+    return plan_session_window(*ast, input, node);
   KeySpec key;
   key.expr = bind_item(ast, input, node);
   TypeId type = key.expr->type().id;
@@ -716,15 +813,21 @@ std::unique_ptr<Operator> plan_aggregate(const StepContext& ctx) {
   value.check_keys({"group_by", "aggregates"});
   std::vector<KeySpec> keys;
   std::vector<config::Node> key_items;
-  bool has_window = false;
+  bool has_window = false, has_session = false;
   if (value["group_by"].defined()) {
     config::Node list = value["group_by"];
     key_items = list.is_seq() ? list.items() : std::vector<config::Node>{list};
     for (const config::Node& item : key_items) {
       keys.push_back(plan_key(item, *ctx.input));
-      if (keys.back().window && has_window) item.fail("only one window() key is allowed");
-      has_window |= keys.back().window.has_value();
+      const bool timed = keys.back().window || keys.back().session;
+      if (timed && has_window)  // Spark's words
+        item.fail("Multiple time/session window expressions would result in a cartesian product of rows, "
+                  "therefore they are currently not supported.");
+      has_window |= timed;
+      has_session |= keys.back().session.has_value();
     }
+    if (has_session && keys.size() == 1)
+      list.fail("Global aggregation with session window in streaming query is not supported.");
   }
   AggregatesPlanner planner(*ctx.input, keys);
   std::vector<OutputSpec> outputs;
@@ -732,10 +835,14 @@ std::unique_ptr<Operator> plan_aggregate(const StepContext& ctx) {
   for (const config::Node& item : list.is_seq() ? list.items() : std::vector<config::Node>{list})
     outputs.push_back(planner.plan(item));
   if (outputs.empty()) list.fail("at least one aggregate is needed (e.g. 'count(*) AS n')");
+  std::vector<AggregateSpec> aggregates = planner.take_aggregates();
+  if (has_session)
+    for (auto& a : aggregates)
+      if (!a.acc->can_merge()) list.fail("'" + a.name + "': this aggregate is not supported with session_window() yet");
   auto event_time_key = find_event_time_key(key_items, *ctx.input, ctx.event_time_column);
   // Spark marks the time key (a window column) of the output as its event time.
   ctx.output_event_time = event_time_key ? keys[*event_time_key].name : "";
-  return std::make_unique<AggregateOperator>(std::move(keys), planner.take_aggregates(), std::move(outputs),
+  return std::make_unique<AggregateOperator>(std::move(keys), std::move(aggregates), std::move(outputs),
                                              event_time_key, ctx.event_time_column);
 }
 

@@ -151,7 +151,8 @@ TEST_CASE("save_groups writes everything once, then only the groups found or dro
   CHECK(store.puts == 5);
   CHECK(store.removes == 1);
 
-  table.mark_changed(2);  // "d" changed by its owner
+  uint32_t d = 2;
+  table.mark_changed(&d, 1);  // "d" changed by its owner
   save(table, store, {1, 30, 40});
   CHECK(store.puts == 6);
 
