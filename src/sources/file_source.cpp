@@ -177,6 +177,7 @@ class FileSource final : public Source {
   }
 
   void commit(const nlohmann::json& end) override {
+    drop_compacted_entries(end.at("batch").get<int64_t>());
     if (options_.clean_source == CleanSource::Off) return;
     for (auto& f : end.at("files")) {
       std::string path = f.at("path").get<std::string>();
@@ -251,7 +252,8 @@ class FileSource final : public Source {
   // With a checkpoint: the files of each batch, written before the batch's
   // offsets (so a restart never offers them again). Every 10th entry is a
   // compaction holding every file still remembered (Spark's
-  // FileStreamSourceLog, compactInterval 10); older entries are then removed.
+  // FileStreamSourceLog, compactInterval 10); older entries are removed once
+  // its batch commits.
   void log_batch(const nlohmann::json& files) {
     if (log_dir_.empty()) return;
     int64_t batch = next_batch_;
@@ -262,6 +264,12 @@ class FileSource final : public Source {
     nlohmann::json all = nlohmann::json::array();
     for (auto& [path, mtime] : seen_) all.push_back({{"path", path}, {"mtime", mtime}});
     write_log_file(log_path(batch), {{"compact", true}, {"files", std::move(all)}});
+  }
+
+  // The entries a committed compaction replaces. Not earlier: until its batch
+  // commits, a restart goes back to the entries before it.
+  void drop_compacted_entries(int64_t batch) {
+    if (log_dir_.empty() || batch % kCompactInterval != kCompactInterval - 1) return;
     for (int64_t id : list_batch_files(log_dir_))
       if (id < batch) remove_file(log_path(id));
   }

@@ -38,6 +38,10 @@ TEST_CASE("file source log: a restart offers neither committed nor replayed file
     auto src = one_file_per_batch(in.path());
     src->recover(log.path(), nullptr, nullptr);
     for (int i = 0; i < 13; ++i) offsets.push_back(*src->latest_offset(milliseconds(0)));
+    // Until the compaction's batch commits, the entries it replaces stay.
+    for (int i = 0; i < 9; ++i) src->commit(offsets[i]);
+    CHECK(list_batch_files(log.path()).size() == 13);
+    src->commit(offsets[9]);
   }
   // Compacted at the 10th batch (9): entries 9..12 remain.
   CHECK(list_batch_files(log.path()) == std::vector<int64_t>{9, 10, 11, 12});
@@ -60,6 +64,24 @@ TEST_CASE("file source log: a restart offers neither committed nor replayed file
     CHECK(first_file(*next) == "f113");
     CHECK_FALSE(src->latest_offset(milliseconds(0)));
   }
+}
+
+TEST_CASE("file source log: a crash after a compaction was planned, before its batch committed, loses no seen file") {
+  TempDir in, log;
+  for (int i = 0; i < 12; ++i) write_file(in / ("f" + std::to_string(100 + i)), "x\n", kT0 + i);
+  std::vector<nlohmann::json> offsets;
+  {
+    auto src = one_file_per_batch(in.path());
+    src->recover(log.path(), nullptr, nullptr);
+    for (int i = 0; i < 10; ++i) offsets.push_back(*src->latest_offset(milliseconds(0)));
+    for (int i = 0; i < 9; ++i) src->commit(offsets[i]);
+  }  // the process dies: batch 9 (the compaction) never reached the offsets
+  auto src = one_file_per_batch(in.path());
+  src->recover(log.path(), offsets[8], nullptr);
+  auto next = src->latest_offset(milliseconds(0));
+  REQUIRE(next);
+  CHECK((*next)["batch"] == 9);
+  CHECK(first_file(*next) == "f109");
 }
 
 }  // namespace runnel
