@@ -97,9 +97,10 @@ void remove_file(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) io_fail("remove", path);
 }
 
-void write_log_file(const std::string& path, const nlohmann::json& body) {
-  std::string text = body.dump();
-  std::string content = std::string(kVersionLine) + "\n" + text + "\n" + crc_line(text) + "\n";
+void write_log_bytes(const std::string& path, std::string_view body) {
+  std::string content = std::string(kVersionLine) + "\n";
+  content.append(body);
+  content += "\n" + crc_line(body) + "\n";
   std::filesystem::path p(path);
   std::string temp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -114,18 +115,24 @@ void write_log_file(const std::string& path, const nlohmann::json& body) {
   fsync_directory(parent_of(path));
 }
 
-nlohmann::json read_log_file(const std::string& path) {
+std::string read_log_bytes(const std::string& path) {
   std::string text = read_whole(path);
   size_t first = text.find('\n');
   if (first == std::string::npos || std::string_view(text).substr(0, first) != kVersionLine)
     corrupt(path, first == std::string::npos ? "truncated" : "unknown version line '" + text.substr(0, first) + "'");
-  size_t second = text.find('\n', first + 1);
-  if (second == std::string::npos) corrupt(path, "truncated");
-  std::string_view body = std::string_view(text).substr(first + 1, second - first - 1);
-  std::string_view rest = std::string_view(text).substr(second + 1);
-  if (rest.empty() || rest.back() != '\n') corrupt(path, "truncated");
-  rest.remove_suffix(1);
-  if (rest != crc_line(body)) corrupt(path, "checksum mismatch");
+  if (text.back() != '\n') corrupt(path, "truncated");
+  size_t last = text.rfind('\n', text.size() - 2);  // ends the body; the checksum line follows
+  if (last == std::string::npos || last <= first) corrupt(path, "truncated");
+  std::string_view body = std::string_view(text).substr(first + 1, last - first - 1);
+  std::string_view crc = std::string_view(text).substr(last + 1, text.size() - last - 2);
+  if (crc != crc_line(body)) corrupt(path, "checksum mismatch");
+  return std::string(body);
+}
+
+void write_log_file(const std::string& path, const nlohmann::json& body) { write_log_bytes(path, body.dump()); }
+
+nlohmann::json read_log_file(const std::string& path) {
+  std::string body = read_log_bytes(path);
   try {
     return nlohmann::json::parse(body);
   } catch (const nlohmann::json::exception& e) {

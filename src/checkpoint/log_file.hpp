@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,9 @@ namespace runnel {
 
 void write_log_file(const std::string& path, const nlohmann::json& body);
 nlohmann::json read_log_file(const std::string& path);
+// The same for any bytes (the body may hold line breaks): the stdin source's write-ahead log.
+void write_log_bytes(const std::string& path, std::string_view body);
+std::string read_log_bytes(const std::string& path);
 
 // The batch ids named by the files of `dir` ("0", "1", ..., ignoring other
 // names), ascending; empty when the directory is missing.

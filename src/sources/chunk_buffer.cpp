@@ -3,6 +3,7 @@
 #include <emmintrin.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,6 +20,12 @@ size_t ChunkBuffer::read_from(int fd, const std::string& name) {
     }
     if (errno != EINTR) fail(ErrorKind::IO, "cannot read " + name + ": " + std::strerror(errno));
   }
+}
+
+void ChunkBuffer::append(std::string_view bytes) {
+  if (size_ + bytes.size() > capacity()) reserve(std::max(capacity() * 2, size_ + bytes.size()));
+  std::memcpy(bytes_.data() + size_, bytes.data(), bytes.size());
+  size_ += bytes.size();
 }
 
 void ChunkBuffer::consume(size_t n) {

@@ -24,6 +24,8 @@ class ChunkBuffer {
   // One read(2) of up to the free space from `fd` (EINTR retried). Returns the
   // byte count, 0 at end of input. Throws Error(IO) naming `name`.
   size_t read_from(int fd, const std::string& name);
+  // Appends `bytes` (growing the buffer as needed).
+  void append(std::string_view bytes);
   // Drops the first n bytes, keeping the rest (an incomplete record) at the front.
   void consume(size_t n);
   // Grows the capacity (never shrinks); the data is kept.

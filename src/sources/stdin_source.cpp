@@ -2,10 +2,14 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <filesystem>
 
 #include "base/error.hpp"
+#include "checkpoint/log_file.hpp"
 #include "sources/chunk_buffer.hpp"
 
 namespace runnel {
@@ -24,23 +28,66 @@ class StdinSource final : public Source {
 
   SchemaRef schema() const override { return in_.schema; }
 
+  // Offsets: {"offset": bytes, "line": line breaks before it} of the stdin stream.
   std::optional<nlohmann::json> latest_offset(std::chrono::milliseconds wait) override {
     fill(wait);
     size_t end = eof_ ? buffer_.size() : in_.reader->complete_prefix(buffer_.data());
     if (end == 0) return std::nullopt;
-    return nlohmann::json{{"offset", consumed_ + end}};
+    const uint64_t through = consumed_ + end;
+    if (through > planned_) {
+      std::string_view fresh = buffer_.data().substr(planned_ - consumed_, through - planned_);
+      if (!wal_dir_.empty()) write_log_bytes(segment_path(planned_, through), fresh);
+      planned_lines_ += count_newlines(fresh);
+      planned_ = through;
+    }
+    return nlohmann::json{{"offset", through}, {"line", planned_lines_}};
   }
 
-  // stdin cannot be replayed: `start` is where the last read ended.
-  void read(const nlohmann::json&, const nlohmann::json& end, const Emit& out) override {
+  // stdin cannot be replayed: `start` is where the last read ended (after a
+  // restart, the write-ahead log put the bytes back into the buffer).
+  void read(const nlohmann::json& start, const nlohmann::json& end, const Emit& out) override {
     uint64_t through = end.at("offset").get<uint64_t>();
     RUNNEL_ASSERT(through >= consumed_ && through - consumed_ <= buffer_.size());
     size_t n = static_cast<size_t>(through - consumed_);
-    std::string_view records = buffer_.data().substr(0, n);
-    in_.reader->parse(records, Origin{"stdin", lines_ + 1, consumed_}, out);
-    lines_ += count_newlines(records);
+    uint64_t line = start.is_null() ? 1 : start.at("line").get<uint64_t>() + 1;
+    in_.reader->parse(buffer_.data().substr(0, n), Origin{"stdin", line, consumed_}, out);
     consumed_ = through;
     buffer_.consume(n);
+  }
+
+  // With a checkpoint: the write-ahead log of what stdin delivered (Spark's
+  // receiver WAL), in `dir`. Every range latest_offset() plans is first written
+  // there as a segment file START-END (stream byte offsets), so after a crash
+  // a replayed batch and any bytes planned but not yet run come back from the
+  // log, and the input continues after the last segment: whoever feeds stdin
+  // resends from there. Segments go once their batch commits.
+  void recover(const std::string& dir, const nlohmann::json& committed, const nlohmann::json&) override {
+    wal_dir_ = dir;
+    make_directories(dir);
+    consumed_ = planned_ = committed.is_null() ? 0 : committed.at("offset").get<uint64_t>();
+    planned_lines_ = committed.is_null() ? 0 : committed.at("line").get<uint64_t>();
+    for (auto [start, end] : wal_segments()) {
+      if (end <= consumed_) {
+        remove_file(segment_path(start, end));
+        continue;
+      }
+      if (start != planned_)
+        fail(ErrorKind::IO, "checkpoint: the stdin write-ahead log in '" + dir + "' has a gap at byte " +
+                                std::to_string(planned_));
+      std::string bytes = read_log_bytes(segment_path(start, end));
+      if (bytes.size() != end - start)
+        fail(ErrorKind::IO, "checkpoint file '" + segment_path(start, end) + "' does not hold its byte range");
+      buffer_.append(bytes);
+      planned_lines_ += count_newlines(bytes);
+      planned_ = end;
+    }
+  }
+
+  void commit(const nlohmann::json& end) override {
+    if (wal_dir_.empty()) return;
+    const uint64_t through = end.at("offset").get<uint64_t>();
+    for (auto [start, stop] : wal_segments())
+      if (stop <= through) remove_file(segment_path(start, stop));
   }
 
   bool ended() const override { return eof_ && buffer_.size() == 0; }
@@ -74,11 +121,33 @@ class StdinSource final : public Source {
     }
   }
 
+  std::string segment_path(uint64_t start, uint64_t end) const {
+    return wal_dir_ + "/" + std::to_string(start) + "-" + std::to_string(end);
+  }
+
+  // The log's segments (start, end), in stream order.
+  std::vector<std::pair<uint64_t, uint64_t>> wal_segments() const {
+    std::vector<std::pair<uint64_t, uint64_t>> segments;
+    for (const auto& entry : std::filesystem::directory_iterator(wal_dir_)) {
+      const std::string name = entry.path().filename().string();
+      uint64_t start = 0, end = 0;
+      const char* last = name.data() + name.size();
+      auto [dash, e1] = std::from_chars(name.data(), last, start);
+      if (e1 != std::errc() || dash == last || *dash != '-') continue;  // temporary files and the like
+      auto [stop, e2] = std::from_chars(dash + 1, last, end);
+      if (e2 == std::errc() && stop == last && end > start) segments.emplace_back(start, end);
+    }
+    std::sort(segments.begin(), segments.end());
+    return segments;
+  }
+
   RecordInput in_;
   StdinOptions options_;
   ChunkBuffer buffer_;
-  uint64_t consumed_ = 0;  // bytes handed to the reader so far: the offset of buffer_[0]
-  uint64_t lines_ = 0;     // newlines in those bytes
+  uint64_t consumed_ = 0;       // bytes handed to the reader so far: the offset of buffer_[0]
+  uint64_t planned_ = 0;        // bytes through which latest_offset() has offered
+  uint64_t planned_lines_ = 0;  // line breaks in those bytes
+  std::string wal_dir_;         // with a checkpoint: the write-ahead log
   bool eof_ = false;
 };
 

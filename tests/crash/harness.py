@@ -2,7 +2,7 @@
 """Crash harness: kill -9 a checkpointed pipeline at random moments, restart it
 until it finishes, and compare its output with an uninterrupted run.
 
-usage: harness.py RUNNEL [--kills N] [--seed S] [--minutes M] [--keep]
+usage: harness.py RUNNEL [--source file|stdin] [--kills N] [--seed S] [--minutes M] [--keep]
 
 The pipeline is a file-to-file windowed aggregation (file source, one file per
 micro-batch, watermark, 10-second windows by key, append, file sink, trigger
@@ -14,6 +14,13 @@ twice the time a run of that size takes); then give it the remaining files
 and run it to the end. Every file a reader would list in the output directory
 (names not starting with '_' or '.') must hold whole JSON lines, and together
 exactly the reference rows: none lost, none twice.
+
+With --source stdin the same aggregation reads stdin (a few hundred records a
+micro-batch): each start is fed, through a pipe left open, the next one to
+three files' worth of the bytes the checkpoint says were not yet received (from
+the end of the stdin write-ahead log, or of the last committed batch); the
+last start gets all the rest and the end of the stream; the reference run is
+fed everything at once.
 
 --minutes M repeats rounds with new seeds for M minutes (the soak run of
 scripts/crash-soak). Exits 0 when every round matched, 1 with a report
@@ -41,6 +48,29 @@ sources:
     path: {dir}/in
     format: json
     max_files_per_trigger: 1
+    schema: "ts TIMESTAMP, key STRING, value LONG"
+transforms:
+  per_key:
+    from: events
+    steps:
+      - watermark: {{column: ts, delay: 5 seconds}}
+      - aggregate:
+          group_by: ["window(ts, '10 seconds') AS window", key]
+          aggregates: ["count(*) AS count", "sum(value) AS sum"]
+sinks:
+  out: {{from: per_key, type: file, path: {dir}/out, format: json, output_mode: append}}
+"""
+
+
+PIPELINE_STDIN = """\
+version: 1
+name: crash-harness-stdin
+checkpoint: {dir}/checkpoint
+sources:
+  events:
+    type: stdin
+    format: json
+    max_bytes_per_trigger: 20000
     schema: "ts TIMESTAMP, key STRING, value LONG"
 transforms:
   per_key:
@@ -112,16 +142,127 @@ def read_output(directory):
     return rows, problems
 
 
-def run(runnel, pipeline, kill_after=None):
-    """Runs runnel; with kill_after, SIGKILLs it after that many seconds. Returns its exit code."""
-    process = subprocess.Popen([runnel, "run", pipeline], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def run(runnel, pipeline, kill_after=None, stdin=None):
+    """Runs runnel (fed `stdin` bytes through a pipe, if given); with kill_after,
+    SIGKILLs it after that many seconds. Returns its exit code and stderr."""
+    process = subprocess.Popen([runnel, "run", pipeline], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE)
     try:
-        _, err = process.communicate(timeout=kill_after)
+        _, err = process.communicate(input=stdin, timeout=kill_after)
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
         return -9, b""
     return process.returncode, err
+
+
+def run_unfinished(runnel, pipeline, data, kill_after):
+    """Runs runnel fed `data` through a pipe left open (the stream goes on), and
+    SIGKILLs it after kill_after seconds. Returns its exit code and stderr."""
+    with tempfile.TemporaryFile() as err:
+        process = subprocess.Popen([runnel, "run", pipeline], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=err)
+        try:
+            process.stdin.write(data)
+            process.stdin.flush()
+        except BrokenPipeError:
+            pass
+        try:
+            code = process.wait(timeout=kill_after)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            code = -9
+        process.stdin.close()
+        err.seek(0)
+        return code, err.read()
+
+
+def log_body(path):
+    """The JSON of a checkpoint file (version line, body, checksum line)."""
+    with open(path) as f:
+        return json.loads(f.read().split("\n")[1])
+
+
+def received_bytes(checkpoint):
+    """How much of stdin the checkpoint holds: the end of its write-ahead log,
+    else of the last committed batch's offsets."""
+    received = 0
+    commits = [int(n) for n in os.listdir(os.path.join(checkpoint, "commits")) if n.isdigit()] \
+        if os.path.isdir(os.path.join(checkpoint, "commits")) else []
+    if commits:
+        offset = log_body(os.path.join(checkpoint, "offsets", str(max(commits))))["sources"].get("events")
+        if offset:
+            received = offset["offset"]
+    wal = os.path.join(checkpoint, "sources", "events")
+    if os.path.isdir(wal):
+        for name in os.listdir(wal):
+            start, dash, end = name.partition("-")
+            if start.isdigit() and dash and end.isdigit():
+                received = max(received, int(end))
+    return received
+
+
+def round_stdin(runnel, kills, seed, keep):
+    rng = random.Random(seed)
+    work = tempfile.mkdtemp(prefix="runnel-crash-stdin-")
+    try:
+        files = 10 + 2 * kills
+        write_inputs(os.path.join(work, "all"), rng, files)
+        data = b"".join(open(os.path.join(work, "all", n), "rb").read() for n in sorted(os.listdir(os.path.join(work, "all"))))
+        for name in ("reference", "crashed"):
+            os.makedirs(os.path.join(work, name))
+            with open(os.path.join(work, name, "pipeline.yaml"), "w") as f:
+                f.write(PIPELINE_STDIN.format(dir=os.path.join(work, name)))
+        start = time.monotonic()
+        code, err = run(runnel, os.path.join(work, "reference", "pipeline.yaml"), stdin=data)
+        duration = time.monotonic() - start
+        if code != 0:
+            return False, "seed %d: the reference run failed with exit %d:\n%s" % (seed, code, err.decode())
+        expected, problems = read_output(os.path.join(work, "reference", "out"))
+        if problems or not expected:
+            return False, "seed %d: the reference output is unusable: %s" % (seed, problems or "empty")
+        crashed = os.path.join(work, "crashed")
+        checkpoint = os.path.join(crashed, "checkpoint")
+        finished = 0
+        chunk = len(data) // files  # about one file's records
+        for _ in range(kills):
+            fed = received_bytes(checkpoint) if os.path.isdir(checkpoint) else 0
+            more = data[fed:fed + chunk * rng.choice((1, 2, 3))]
+            code, err = run_unfinished(runnel, os.path.join(crashed, "pipeline.yaml"), more,
+                                       kill_after=rng.uniform(0, 4 * duration / files + 0.02))
+            if code == 0:
+                finished += 1
+            elif code != -9:
+                return False, "seed %d: a restart failed with exit %d:\n%s" % (seed, code, err.decode())
+        fed = received_bytes(checkpoint) if os.path.isdir(checkpoint) else 0
+        if fed == 0:
+            return False, "seed %d: %d killed runs received nothing: the kills come too early to test anything" % (
+                seed, kills)
+        code, err = run(runnel, os.path.join(crashed, "pipeline.yaml"), stdin=data[fed:])
+        if code != 0:
+            return False, "seed %d: the final run failed with exit %d:\n%s" % (seed, code, err.decode())
+        actual, problems = read_output(os.path.join(crashed, "out"))
+        ok, message = compare(seed, kills, work, expected, actual, problems, finished, files)
+        keep = keep or not ok
+        return ok, message
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def compare(seed, kills, work, expected, actual, problems, finished, files):
+    missing = expected - actual
+    extra = actual - expected
+    if problems or missing or extra:
+        report = ["seed %d: after %d kills the output differs from the uninterrupted run (work dir %s)"
+                  % (seed, kills, work)]
+        report += problems[:10]
+        report += ["missing: " + row for row in list(missing.elements())[:10]]
+        report += ["twice or unexpected: " + row for row in list(extra.elements())[:10]]
+        return False, "\n".join(report)
+    return True, "seed %d: %d kills (%d runs finished before their kill), %d rows match over %d files" % (
+        seed, kills, finished, sum(expected.values()), files)
 
 
 def round_(runnel, kills, seed, keep):
@@ -161,18 +302,9 @@ def round_(runnel, kills, seed, keep):
         if code != 0:
             return False, "seed %d: the final run failed with exit %d:\n%s" % (seed, code, err.decode())
         actual, problems = read_output(os.path.join(crashed, "out"))
-        missing = expected - actual
-        extra = actual - expected
-        if problems or missing or extra:
-            report = ["seed %d: after %d kills the output differs from the uninterrupted run (work dir %s)"
-                      % (seed, kills, work)]
-            report += problems[:10]
-            report += ["missing: " + row for row in list(missing.elements())[:10]]
-            report += ["twice or unexpected: " + row for row in list(extra.elements())[:10]]
-            keep = True
-            return False, "\n".join(report)
-        return True, "seed %d: %d kills (%d runs finished before their kill), %d rows match over %d files" % (
-            seed, kills, finished, sum(expected.values()), files)
+        ok, message = compare(seed, kills, work, expected, actual, problems, finished, files)
+        keep = keep or not ok
+        return ok, message
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -181,6 +313,7 @@ def round_(runnel, kills, seed, keep):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runnel")
+    parser.add_argument("--source", choices=("file", "stdin"), default="file")
     parser.add_argument("--kills", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--minutes", type=float, default=0)
@@ -189,7 +322,8 @@ def main():
     deadline = time.monotonic() + args.minutes * 60
     seed = args.seed
     while True:
-        ok, message = round_(os.path.abspath(args.runnel), args.kills, seed, args.keep)
+        one_round = round_stdin if args.source == "stdin" else round_
+        ok, message = one_round(os.path.abspath(args.runnel), args.kills, seed, args.keep)
         print(("ok   " if ok else "FAIL ") + message, flush=True)
         if not ok:
             return 1

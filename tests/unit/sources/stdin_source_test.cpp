@@ -2,6 +2,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <filesystem>
+
+#include "base/error.hpp"
+#include "checkpoint/log_file.hpp"
 #include "source_test_util.hpp"
 #include "sources/stdin_source.hpp"
 
@@ -35,14 +39,14 @@ TEST_CASE("stdin source: complete records per batch, tail kept, last record at E
   pipe.write("a\nb\nc");
   auto first = src->latest_offset(milliseconds(100));
   REQUIRE(first);
-  CHECK(*first == nlohmann::json{{"offset", 4}});
+  CHECK(*first == nlohmann::json{{"offset", 4}, {"line", 2}});
   CHECK(read_values(*src, nullptr, *first) == std::vector<std::string>{"a", "b"});
   CHECK_FALSE(src->latest_offset(milliseconds(0)));  // "c" is incomplete
   pipe.write("x\ny");
   pipe.close_write();
   auto second = src->latest_offset(milliseconds(100));
   REQUIRE(second);
-  CHECK(*second == nlohmann::json{{"offset", 8}});
+  CHECK(*second == nlohmann::json{{"offset", 8}, {"line", 3}});
   CHECK_FALSE(src->ended());
   CHECK(read_values(*src, *first, *second) == std::vector<std::string>{"cx", "y"});
   CHECK(src->ended());
@@ -88,4 +92,86 @@ TEST_CASE("stdin source: empty input ends without a batch") {
   auto src = make_stdin_source(line_input(std::make_shared<ReaderLog>()), StdinOptions{pipe.fds[0]});
   CHECK_FALSE(src->latest_offset(milliseconds(10)));
   CHECK(src->ended());
+}
+
+namespace {
+
+std::vector<std::string> wal_files(const std::string& dir) {
+  std::vector<std::string> names;
+  for (auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("stdin source with a checkpoint: what it planned is in the write-ahead log before the offset is returned") {
+  TempDir wal;
+  Pipe pipe;
+  auto log = std::make_shared<ReaderLog>();
+  nlohmann::json first;
+  {
+    auto src = make_stdin_source(line_input(log), StdinOptions{pipe.fds[0]});
+    src->recover(wal.path(), nullptr, nullptr);
+    pipe.write("a\nb\nc");
+    first = *src->latest_offset(milliseconds(100));
+    CHECK(wal_files(wal.path()) == std::vector<std::string>{"0-4"});
+    CHECK(read_log_bytes(wal.path() + "/0-4") == "a\nb\n");
+  }  // the process dies before batch 0 commits ("c" was read from the pipe, never planned)
+
+  SUBCASE("a restart replays the planned bytes from the log, then goes on with the input") {
+    Pipe again;
+    auto src = make_stdin_source(line_input(log), StdinOptions{again.fds[0]});
+    src->recover(wal.path(), nullptr, first);
+    auto end = src->latest_offset(milliseconds(0));
+    REQUIRE(end);
+    CHECK(*end == first);
+    CHECK(read_values(*src, nullptr, *end) == std::vector<std::string>{"a", "b"});
+    src->commit(*end);
+    CHECK(wal_files(wal.path()).empty());
+    again.write("c\nd\n");  // the feeder resends from byte 4, where the log ends
+    again.close_write();
+    auto next = src->latest_offset(milliseconds(100));
+    REQUIRE(next);
+    CHECK(*next == nlohmann::json{{"offset", 8}, {"line", 4}});
+    CHECK(read_values(*src, *end, *next) == std::vector<std::string>{"c", "d"});
+    CHECK(log->origins.back().first_line == 3);
+    CHECK(log->origins.back().byte_offset == 4);
+  }
+  SUBCASE("after a commit the log no longer holds the batch, and the restart starts behind it") {
+    {
+      auto src = make_stdin_source(line_input(log), StdinOptions{pipe.fds[0]});
+      src->recover(wal.path(), nullptr, first);
+      src->commit(first);
+    }
+    Pipe again;
+    auto src = make_stdin_source(line_input(log), StdinOptions{again.fds[0]});
+    src->recover(wal.path(), first, nullptr);
+    CHECK_FALSE(src->latest_offset(milliseconds(0)));
+    again.write("e\n");
+    auto next = src->latest_offset(milliseconds(100));
+    REQUIRE(next);
+    CHECK(*next == nlohmann::json{{"offset", 6}, {"line", 3}});
+    CHECK(read_values(*src, first, *next) == std::vector<std::string>{"e"});
+  }
+}
+
+TEST_CASE("stdin source with a checkpoint: a corrupt log segment is an IO error naming it") {
+  TempDir wal;
+  write_log_bytes(wal.path() + "/0-4", "a\nb\n");
+  {
+    std::FILE* f = std::fopen((wal.path() + "/0-4").c_str(), "r+");
+    std::fseek(f, 4, SEEK_SET);
+    std::fputc('X', f);
+    std::fclose(f);
+  }
+  Pipe pipe;
+  auto src = make_stdin_source(line_input(std::make_shared<ReaderLog>()), StdinOptions{pipe.fds[0]});
+  try {
+    src->recover(wal.path(), nullptr, nullptr);
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::IO);
+    CHECK(std::string(e.what()).find("0-4") != std::string::npos);
+  }
 }
