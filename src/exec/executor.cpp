@@ -94,6 +94,7 @@ struct Executor::State {
   void recover() {
     checkpoint = std::make_unique<Checkpoint>(config, pipeline_fingerprint(config, graph));
     Recovery r = checkpoint->recover(has_state());
+    progress.set_query_id(checkpoint->query_id());  // Spark's id: the same across restarts
     batch_id = r.next_batch;
     replay = std::move(r.replay);
     if (r.commit) {

@@ -32,6 +32,8 @@ class ProgressReporter {
  public:
   ProgressReporter(const config::PipelineConfig& config, const RunOptions& options);
   ~ProgressReporter();
+  // The query's id (a checkpoint's id; a fresh one for each run without).
+  void set_query_id(std::string id) { id_ = std::move(id); }
   BatchProgress begin(int64_t batch_id);
   void end(const BatchProgress& batch, const Graph& graph);
 
