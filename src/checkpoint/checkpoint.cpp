@@ -109,9 +109,7 @@ OffsetSeq offset_seq_from_json(const nlohmann::json& j, const std::string& path)
 }
 
 nlohmann::json to_json(const CommitEntry& c) {
-  return {{"nextBatchWatermarkMs", c.next_batch_watermark_ms},
-          {"watermarksMs", c.watermarks_ms},
-          {"dataBatch", c.data_batch}};
+  return {{"nextBatchWatermarkMs", c.next_batch_watermark_ms}, {"watermarksMs", c.watermarks_ms}};
 }
 
 CommitEntry commit_entry_from_json(const nlohmann::json& j, const std::string& path) {
@@ -119,7 +117,6 @@ CommitEntry commit_entry_from_json(const nlohmann::json& j, const std::string& p
     CommitEntry c;
     c.next_batch_watermark_ms = j.at("nextBatchWatermarkMs").get<int64_t>();
     c.watermarks_ms = j.at("watermarksMs").get<std::vector<int64_t>>();
-    c.data_batch = j.value("dataBatch", false);
     return c;
   });
 }

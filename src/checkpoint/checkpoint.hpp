@@ -40,13 +40,10 @@ struct OffsetSeq {
   bool end_of_stream = false;  // the batch that moved the watermark to +infinity
 };
 
-// Spark's CommitMetadata, plus each watermark step's own watermark and
-// whether the batch read data (a no-data batch it made due runs at once after
-// it, before any new data, so a restart must run that one first).
+// Spark's CommitMetadata, plus each watermark step's own watermark.
 struct CommitEntry {
   int64_t next_batch_watermark_ms = 0;
   std::vector<int64_t> watermarks_ms;
-  bool data_batch = false;
 };
 
 // Where a restarted query goes on from.

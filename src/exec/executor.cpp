@@ -73,7 +73,6 @@ struct Executor::State {
   // a crash that must re-run first, exactly as planned.
   std::unique_ptr<Checkpoint> checkpoint;
   std::optional<OffsetSeq> replay;
-  bool resume_no_data_batch = false;
 
   State(const config::PipelineConfig& c, RunOptions o)
       : config(c), options(std::move(o)), graph(plan_graph(config, options)), progress(config, options) {
@@ -108,11 +107,7 @@ struct Executor::State {
       nlohmann::json replay_end = replay ? replay->sources.value(s->name, nlohmann::json()) : nlohmann::json();
       s->source->recover(checkpoint->source_dir(s->name), s->committed_offset, replay_end);
     }
-    // A no-data batch made due by a data batch runs at once after it, before
-    // any new data (run_batch); after a no-data batch, new data goes first.
-    bool due = !replay && r.commit && needs_batch(watermark_us());
-    resume_no_data_batch = due && r.commit->data_batch;
-    no_data_batch_pending = due && !r.commit->data_batch;
+    no_data_batch_pending = !replay && r.commit && needs_batch(watermark_us());
     if (r.commit || replay)
       log::info("checkpoint '" + checkpoint->dir() + "': resuming at batch " + std::to_string(batch_id) +
                 (replay ? " (re-running it as planned before the restart)" : ""));
@@ -270,10 +265,7 @@ struct Executor::State {
     for (auto& k : graph.sinks) k->sink->commit(batch_id);
     if (checkpoint) commit_state();
     EventTimeStats stats = advance_watermark();
-    if (checkpoint) {
-      bool data = std::any_of(ends.begin(), ends.end(), [](const auto& end) { return end.has_value(); });
-      checkpoint->write_commit(batch_id, CommitEntry{watermark_ms, op_watermarks_ms, data});
-    }
+    if (checkpoint) checkpoint->write_commit(batch_id, CommitEntry{watermark_ms, op_watermarks_ms});
     for (size_t i = 0; i < graph.sources.size(); ++i) {
       auto& s = *graph.sources[i];
       if (!ends[i]) continue;
@@ -315,11 +307,6 @@ struct Executor::State {
       execute(ends_of(planned), planned.end_of_stream, &planned);
       return true;
     }
-    if (resume_no_data_batch) {
-      resume_no_data_batch = false;
-      run_no_data_batch();
-      return true;
-    }
     auto ends = plan_offsets(wait);
     bool any = false;
     for (auto& e : ends) any |= e.has_value();
@@ -346,13 +333,15 @@ Executor::~Executor() = default;
 
 int64_t Executor::next_batch_id() const { return state_->batch_id; }
 
-// A data batch, then the no-data batch it made due (Spark runs it as the next
-// trigger when no new data came in; running it at once gives the same rows
-// and is what Spark's processAllAvailable() shows).
+// A data batch; then, as long as the moved watermark makes another batch due,
+// the next one: with new data when a source has some (it evicts as well),
+// else without (Spark's constructNextBatch: a busy stream never runs no-data
+// batches; an idle one gets its results at once, as processAllAvailable()).
 bool Executor::run_batch(std::chrono::milliseconds wait) {
   bool ran = state_->run_data_batch(wait);
   if (!ran && !state_->no_data_batch_pending) return false;
-  if (state_->no_data_batch_pending) state_->run_no_data_batch();
+  while (state_->no_data_batch_pending && !stop_requested())
+    if (!state_->run_data_batch(std::chrono::milliseconds{0})) state_->run_no_data_batch();
   return true;
 }
 
