@@ -3,9 +3,11 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <numeric>
 #include <string_view>
 
 #include "base/error.hpp"
+#include "batch/batch.hpp"
 #include "state/codec.hpp"
 
 namespace runnel {
@@ -248,10 +250,39 @@ void save_groups(const GroupTable& table, StateStore& store,
 
 void load_groups(GroupTable& table, const StateStore& store,
                  const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+  // Keys are decoded into columns and looked up a chunk at a time, as batches are.
+  const size_t chunk = batch_rows();
+  std::vector<ColumnRef> keys;
+  std::vector<std::string> values;
+  std::vector<uint32_t> rows, ids;
+  auto start_chunk = [&] {
+    keys.clear();
+    for (auto& k : table.key_columns()) keys.push_back(Column::make(k->type(), chunk));
+    values.clear();
+  };
+  auto finish_chunk = [&] {
+    const size_t n = values.size();
+    std::vector<const Column*> columns;
+    for (auto& k : keys) columns.push_back(k.get());
+    rows.resize(n);
+    std::iota(rows.begin(), rows.end(), 0u);
+    ids.resize(n);
+    table.find_or_insert(columns, rows.data(), n, ids.data());
+    for (size_t i = 0; i < n; ++i) {
+      std::string_view value = values[i];
+      decode(ids[i], value);
+      if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+    }
+    start_chunk();
+  };
+  start_chunk();
   store.for_each([&](std::string_view key, std::string_view value) {
-    decode(table.find_or_insert_encoded(key), value);
-    if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+    for (auto& k : keys) codec::append_value(key, *k);
+    if (!key.empty()) fail(ErrorKind::Internal, "corrupt state key: trailing bytes");
+    values.emplace_back(value);
+    if (values.size() == chunk) finish_chunk();
   });
+  finish_chunk();
   table.start_tracking();  // the table now holds exactly what the store does
 }
 
