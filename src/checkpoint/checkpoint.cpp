@@ -56,8 +56,13 @@ nlohmann::json pipeline_fingerprint(const config::PipelineConfig& config, const 
     for (auto& c : config.transforms)
       if (c.name == t->name) tc = &c;
     RUNNEL_ASSERT(tc && tc->steps.size() == t->ops.size());
-    for (size_t step = 0; step < t->ops.size(); ++step)
-      if (t->ops[step]->stateful()) stateful[t->name + "/" + std::to_string(step)] = stateful_step_shape(tc->steps[step]);
+    for (size_t step = 0; step < t->ops.size(); ++step) {
+      if (!t->ops[step]->stateful()) continue;
+      nlohmann::json shape = stateful_step_shape(tc->steps[step]);
+      // A TTL adds the last-touched time to every state value.
+      if (step + 1 < tc->steps.size() && tc->steps[step + 1].kind == "state_ttl") shape["stateTtl"] = true;
+      stateful[t->name + "/" + std::to_string(step)] = std::move(shape);
+    }
   }
   return {{"sources", sources}, {"statefulSteps", stateful}};
 }

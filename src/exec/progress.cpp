@@ -31,11 +31,14 @@ nlohmann::json state_operators(const Graph& graph) {
   for (auto t = graph.transforms.rbegin(); t != graph.transforms.rend(); ++t)
     for (auto op = (*t)->ops.rbegin(); op != (*t)->ops.rend(); ++op)
       if (auto p = (*op)->state_progress())
+      {
         list.push_back({{"operatorName", p->operator_name},
                         {"numRowsTotal", p->rows_total},
                         {"numRowsUpdated", p->rows_updated},
                         {"numRowsDroppedByWatermark", p->rows_dropped_by_watermark},
                         {"memoryUsedBytes", p->memory_used_bytes}});
+        if (p->rows_removed_by_ttl) list.back()["customMetrics"] = {{"numRowsRemovedByTtl", *p->rows_removed_by_ttl}};
+      }
   return list;
 }
 

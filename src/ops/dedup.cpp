@@ -54,8 +54,14 @@ class DedupOperator final : public Operator {
     return "";
   }
 
+  std::string set_state_ttl(int64_t ttl_ms) override {
+    table_.set_ttl(ttl_ms);
+    return "";
+  }
+
   void push(const BatchContext& ctx, Batch& batch, const Emit& out) override {
     if (batch.empty()) return;
+    table_.set_now(ctx.eval.batch_timestamp_us / 1000);
     size_t n = visible_rows(batch);
     n = drop_late(ctx, batch, n);
     if (n == 0) return;
@@ -81,6 +87,7 @@ class DedupOperator final : public Operator {
   }
 
   void end_batch(const BatchContext& ctx, const Emit&) override {
+    if (table_.has_ttl()) expire_untouched(ctx.eval.batch_timestamp_us / 1000);
     if (evicts() && ctx.watermark_us != kNoWatermark) evict(ctx.watermark_us);
     eviction_watermark_ = ctx.watermark_us;
     progress_.rows_total = table_.size();
@@ -190,10 +197,20 @@ class DedupOperator final : public Operator {
       const int64_t* micros = time.data<int64_t>();
       for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = time.is_null(g) || micros[g] > watermark;
     }
+    compact_keys(keep);
+  }
+
+  void compact_keys(const std::vector<uint8_t>& keep) {
     std::vector<uint32_t> kept = table_.compact(keep);
     if (!spec_.within_watermark) return;
     for (size_t i = 0; i < kept.size(); ++i) expires_at_[i] = expires_at_[kept[i]];
     expires_at_.resize(kept.size());
+  }
+
+  void expire_untouched(int64_t now_ms) {
+    std::vector<uint8_t> keep(table_.size(), 1);
+    progress_.rows_removed_by_ttl = table_.expire(keep, now_ms);
+    if (*progress_.rows_removed_by_ttl) compact_keys(keep);
   }
 
   SchemaRef schema_;

@@ -47,6 +47,7 @@ struct StateOperatorProgress {
   uint64_t rows_updated = 0;
   uint64_t rows_dropped_by_watermark = 0;
   uint64_t memory_used_bytes = 0;
+  std::optional<uint64_t> rows_removed_by_ttl = std::nullopt;  // with state_ttl: keys it expired
 };
 
 enum class OutputMode { Append, Update, Complete };
@@ -74,6 +75,12 @@ class Operator {
   virtual std::string set_output_mode(OutputMode mode) {
     (void)mode;
     return "";
+  }
+  // Stateful operators: expire keys untouched for `ttl_ms` of processing time
+  // (the `state_ttl` step); returns why not supported, or "".
+  virtual std::string set_state_ttl(int64_t ttl_ms) {
+    (void)ttl_ms;
+    return "state_ttl is not supported after this step";
   }
   // Whether a batch without new data must run when the watermark moves to
   // `next_watermark_us` (Spark's shouldRunAnotherBatch).

@@ -96,6 +96,7 @@ std::string plan_steps(const config::PipelineConfig& config, const config::Trans
       step.value.fail("unknown step '" + step.kind + "' (expected one of: " + known + ")");
     }
     StepContext ctx{config, step, node.schema, event_time, find_stream};
+    ctx.previous = node.ops.empty() ? nullptr : node.ops.back().get();
     const SchemaRef input_schema = node.schema;
     node.ops.push_back(kind->plan(ctx));
     node.steps.push_back(PlannedStep{&step, event_time});

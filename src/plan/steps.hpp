@@ -35,6 +35,8 @@ struct StepContext {
   // it ends there. Unset, the event time stays on its column while the
   // output keeps a column of that name.
   mutable std::optional<std::string> output_event_time = {};
+  // The operator of the step before in this transform (nullptr for the first).
+  Operator* previous = nullptr;
 };
 
 using StepPlanner = std::unique_ptr<Operator> (*)(const StepContext&);
@@ -59,5 +61,6 @@ std::unique_ptr<Operator> plan_aggregate(const StepContext&);
 std::unique_ptr<Operator> plan_deduplicate(const StepContext&);
 std::unique_ptr<Operator> plan_union(const StepContext&);
 std::unique_ptr<Operator> plan_order_by(const StepContext&);
+std::unique_ptr<Operator> plan_state_ttl(const StepContext&);
 
 }  // namespace runnel

@@ -145,12 +145,30 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
       }
     }
   }
-  if (changes_.tracking) mark_found(group_ids, n);
+  mark_found(group_ids, n);
 }
 
 void GroupTable::mark_found(const uint32_t* group_ids, size_t n) {
-  changes_.changed.resize(hashes_.size());
-  for (size_t i = 0; i < n; ++i) changes_.changed[group_ids[i]] = 1;
+  if (changes_.tracking) {
+    changes_.changed.resize(hashes_.size());
+    for (size_t i = 0; i < n; ++i) changes_.changed[group_ids[i]] = 1;
+  }
+  if (has_ttl()) {
+    touched_ms_.resize(hashes_.size());
+    for (size_t i = 0; i < n; ++i) touched_ms_[group_ids[i]] = now_ms_;
+  }
+}
+
+size_t GroupTable::expire(std::vector<uint8_t>& keep, int64_t now_ms) const {
+  if (!has_ttl()) return 0;
+  size_t expired = 0;
+  for (uint32_t g = 0; g < touched_ms_.size(); ++g) {
+    if (keep[g] && touched_ms_[g] + ttl_ms_ <= now_ms) {
+      keep[g] = 0;
+      ++expired;
+    }
+  }
+  return expired;
 }
 
 void GroupTable::start_tracking() const {
@@ -184,6 +202,11 @@ std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) {
       encode_key(g, changes_.removed.back());
     }
     changes_.changed = std::move(changed);
+  }
+  if (has_ttl()) {
+    touched_ms_.resize(hashes_.size());
+    for (size_t i = 0; i < kept.size(); ++i) touched_ms_[i] = touched_ms_[kept[i]];
+    touched_ms_.resize(kept.size());
   }
   std::vector<uint64_t> hashes(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) hashes[i] = hashes_[kept[i]];
@@ -242,6 +265,7 @@ void save_groups(const GroupTable& table, StateStore& store,
     key.clear();
     value.clear();
     table.encode_key(g, key);
+    if (table.has_ttl()) codec::put(value, table.touched_ms_[g]);
     encode(g, value);
     store.put(key, value);
   }
@@ -268,8 +292,10 @@ void load_groups(GroupTable& table, const StateStore& store,
     std::iota(rows.begin(), rows.end(), 0u);
     ids.resize(n);
     table.find_or_insert(columns, rows.data(), n, ids.data());
+    if (table.has_ttl()) table.touched_ms_.resize(table.size());
     for (size_t i = 0; i < n; ++i) {
       std::string_view value = values[i];
+      if (table.has_ttl()) table.touched_ms_[ids[i]] = codec::get<int64_t>(value);
       decode(ids[i], value);
       if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
     }

@@ -44,12 +44,21 @@ class GroupTable {
   void encode_key(uint32_t g, std::string& out) const;
   uint32_t find_or_insert_encoded(std::string_view key);
 
+  // State TTL (the `state_ttl` step): with a TTL, every group remembers the
+  // processing time (ms, set_now() per micro-batch) at which find_or_insert
+  // or mark_changed last touched it; the time is part of what save_groups
+  // writes, so it survives restarts.
+  void set_ttl(int64_t ttl_ms) { ttl_ms_ = ttl_ms; }
+  bool has_ttl() const { return ttl_ms_ > 0; }
+  void set_now(int64_t now_ms) { now_ms_ = now_ms; }
+  // Clears keep[g] (sized size()) for the groups untouched for the TTL at
+  // `now_ms`; returns how many.
+  size_t expire(std::vector<uint8_t>& keep, int64_t now_ms) const;
+
   // For an owner that changes groups' values other than through
   // find_or_insert (which marks the groups it returns): the next save_groups
   // must write them.
-  void mark_changed(const uint32_t* groups, size_t n) {
-    if (changes_.tracking) mark_found(groups, n);
-  }
+  void mark_changed(const uint32_t* groups, size_t n) { mark_found(groups, n); }
 
  private:
   friend void save_groups(const GroupTable&, StateStore&, const std::function<void(uint32_t, std::string&)>&);
@@ -65,6 +74,7 @@ class GroupTable {
     std::vector<uint8_t> changed;      // per group
     std::vector<std::string> removed;  // encoded keys compact() dropped
   };
+  // Marks groups found by a micro-batch: changed (for the next save) and touched (for the TTL).
   void mark_found(const uint32_t* group_ids, size_t n);
   void start_tracking() const;
 
@@ -78,6 +88,9 @@ class GroupTable {
   std::vector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
   std::vector<uint64_t> row_hashes_;  // scratch for find_or_insert
   mutable Changes changes_;
+  int64_t ttl_ms_ = 0;                // 0: no TTL
+  int64_t now_ms_ = 0;
+  std::vector<int64_t> touched_ms_;   // per group, with a TTL
 };
 
 // Operator state kept per group of a GroupTable: one store entry per group,

@@ -137,6 +137,7 @@ class AggregateOperator final : public Operator {
 
   void push(const BatchContext& ctx, Batch& batch, const Emit&) override {
     if (batch.empty()) return;
+    table_.set_now(ctx.eval.batch_timestamp_us / 1000);
     Batch dense = dense_inputs(batch, inputs_);
     const size_t n = dense.num_rows;
     std::vector<ColumnRef> key_values;
@@ -202,7 +203,14 @@ class AggregateOperator final : public Operator {
     }
   }
 
+  std::string set_state_ttl(int64_t ttl_ms) override {
+    if (keys_.empty()) return "state_ttl needs an aggregation with group_by keys (a global aggregate has one row)";
+    table_.set_ttl(ttl_ms);
+    return "";
+  }
+
   void end_batch(const BatchContext& ctx, const Emit& out) override {
+    if (table_.has_ttl()) expire_untouched(ctx.eval.batch_timestamp_us / 1000);
     if (keys_.empty()) updated_[0] = 1;  // Spark's partial aggregate always yields the global row
     if (sessions_ && sessions_->any_dead()) drop_merged_sessions();
     const OutputMode mode = mode_.value_or(OutputMode::Update);
@@ -309,6 +317,12 @@ class AggregateOperator final : public Operator {
     std::vector<uint8_t> keep(table_.size());
     for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = !closed(g, watermark);
     compact_groups(keep);
+  }
+
+  void expire_untouched(int64_t now_ms) {
+    std::vector<uint8_t> keep(table_.size(), 1);
+    progress_.rows_removed_by_ttl = table_.expire(keep, now_ms);
+    if (*progress_.rows_removed_by_ttl) compact_groups(keep);
   }
 
   // Keeps the groups whose keep[g] is set, in every per-group structure.

@@ -120,7 +120,7 @@ struct CountingStore final : StateStore {
 
 // Saves `table` with each group's value being its number in `values`.
 void save(const GroupTable& table, StateStore& store, const std::vector<int64_t>& values) {
-  save_groups(table, store, [&](uint32_t g, std::string& out) { out = std::to_string(values.at(g)); });
+  save_groups(table, store, [&](uint32_t g, std::string& out) { out += std::to_string(values.at(g)); });
 }
 
 std::vector<std::string> keys_of(const GroupTable& table) {
@@ -189,4 +189,29 @@ TEST_CASE("a group dropped and inserted again between saves is removed, then wri
     CHECK(value == "7");
   });
   CHECK(entries == 1);
+}
+
+TEST_CASE("with a TTL, groups untouched for that long expire, and the touch time survives save and load") {
+  GroupTable table({DataType::of(TypeId::String)});
+  table.set_ttl(1000);
+  auto c = Column::make(DataType::of(TypeId::String));
+  for (const char* w : {"a", "b"}) c->append_string(w);
+  table.set_now(10'000);
+  groups_of(table, {c.get()}, 2);
+  table.set_now(10'500);
+  uint32_t row = 1, group;  // "b" again
+  table.find_or_insert({c.get()}, &row, 1, &group);
+  std::vector<uint8_t> keep(2, 1);
+  CHECK(table.expire(keep, 10'999) == 0);
+  CHECK(table.expire(keep, 11'000) == 1);  // "a": touched at 10,000 + 1,000
+  CHECK(keep == std::vector<uint8_t>{0, 1});
+
+  MemoryStateStore store;
+  save(table, store, {1, 2});
+  GroupTable restored({DataType::of(TypeId::String)});
+  restored.set_ttl(1000);
+  load_groups(restored, store, [](uint32_t, std::string_view& value) { value = {}; });
+  std::vector<uint8_t> all(2, 1);
+  CHECK(restored.expire(all, 11'499) == 1);
+  CHECK(restored.expire(all, 11'500) == 1);  // "b": touched at 10,500
 }
