@@ -178,6 +178,18 @@ def run_unfinished(runnel, pipeline, data, kill_after):
         return code, err.read()
 
 
+def startup_time(runnel, work, pipeline):
+    """How long a run without input takes (process start, checkpoint, state):
+    kill delays start from about there, or every kill would hit the start."""
+    d = os.path.join(work, "startup")
+    os.makedirs(os.path.join(d, "in"))
+    with open(os.path.join(d, "pipeline.yaml"), "w") as f:
+        f.write(pipeline.format(dir=d))
+    start = time.monotonic()
+    run(runnel, os.path.join(d, "pipeline.yaml"), stdin=b"")
+    return time.monotonic() - start
+
+
 def log_body(path):
     """The JSON of a checkpoint file (version line, body, checksum line)."""
     with open(path) as f:
@@ -222,6 +234,7 @@ def round_stdin(runnel, kills, seed, keep):
         expected, problems = read_output(os.path.join(work, "reference", "out"))
         if problems or not expected:
             return False, "seed %d: the reference output is unusable: %s" % (seed, problems or "empty")
+        startup = startup_time(runnel, work, PIPELINE_STDIN)
         crashed = os.path.join(work, "crashed")
         checkpoint = os.path.join(crashed, "checkpoint")
         finished = 0
@@ -230,7 +243,7 @@ def round_stdin(runnel, kills, seed, keep):
             fed = received_bytes(checkpoint) if os.path.isdir(checkpoint) else 0
             more = data[fed:fed + chunk * rng.choice((1, 2, 3))]
             code, err = run_unfinished(runnel, os.path.join(crashed, "pipeline.yaml"), more,
-                                       kill_after=rng.uniform(0, 4 * duration / files + 0.02))
+                                       kill_after=rng.uniform(0.5 * startup, startup + 4 * duration / files))
             if code == 0:
                 finished += 1
             elif code != -9:
@@ -289,10 +302,11 @@ def round_(runnel, kills, seed, keep):
         crashed = os.path.join(work, "crashed")
         pipeline = os.path.join(crashed, "pipeline.yaml")
         add_inputs(os.path.join(work, "all"), os.path.join(crashed, "in"), 10)
+        startup = startup_time(runnel, work, PIPELINE)
         finished = 0
         for _ in range(kills):
             added = add_inputs(os.path.join(work, "all"), os.path.join(crashed, "in"), rng.choice((1, 2)))
-            code, err = run(runnel, pipeline, kill_after=rng.uniform(0, 1.5 * (added + 2) * per_file + 0.015))
+            code, err = run(runnel, pipeline, kill_after=rng.uniform(0.5 * startup, startup + 1.5 * (added + 2) * per_file))
             if code == 0:
                 finished += 1
             elif code != -9:
