@@ -108,9 +108,14 @@ std::optional<int64_t> parse_canonical(std::string_view s) {
   const char* p = s.data();
   if (p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
     return std::nullopt;
-  for (int i : {11, 12, 14, 15, 17, 18})
-    if (!digit(p[i])) return std::nullopt;
-  int64_t hh = d2(p + 11), mi = d2(p + 14), ss = d2(p + 17);
+  // "HH:MM:SS" as one word: XOR with '0' maps exactly the digits to 0..9, so
+  // one test checks the six digit positions at once.
+  uint64_t t;
+  std::memcpy(&t, p + 11, 8);
+  t ^= 0x3030303030303030ull;
+  if (((t + 0x7676767676767676ull) | t) & 0x8080008080008080ull) return std::nullopt;
+  auto byte = [t](int i) { return static_cast<int64_t>((t >> (8 * i)) & 0xFF); };
+  int64_t hh = byte(0) * 10 + byte(1), mi = byte(3) * 10 + byte(4), ss = byte(6) * 10 + byte(7);
   if (hh > 23 || mi > 59 || ss > 59) return std::nullopt;
   // Rows of a stream mostly share their day: convert the date once per day.
   static thread_local char cached_date[10] = {};
@@ -124,14 +129,17 @@ std::optional<int64_t> parse_canonical(std::string_view s) {
     std::memcpy(cached_date, p, 10);
   }
   int64_t micros = 0;
-  size_t end = s.size() - 1, i = 19;
-  if (i < end) {
-    if (p[i] != '.' || end - i - 1 == 0 || end - i - 1 > 9) return std::nullopt;
-    int64_t scale = 100000;
-    for (++i; i < end; ++i, scale /= 10) {
+  const size_t end = s.size() - 1;
+  if (end > 19) {
+    const size_t digits = end - 20;
+    if (p[19] != '.' || digits == 0 || digits > 9) return std::nullopt;
+    int64_t fraction = 0;
+    for (size_t i = 20; i < end; ++i) {
       if (!digit(p[i])) return std::nullopt;
-      micros += (p[i] - '0') * scale;
+      fraction = fraction * 10 + (p[i] - '0');
     }
+    static constexpr int64_t kPow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+    micros = digits <= 6 ? fraction * kPow10[6 - digits] : fraction / kPow10[digits - 6];
   }
   return (cached_days * 86400 + hh * 3600 + mi * 60 + ss) * 1000000 + micros;
 }
