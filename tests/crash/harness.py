@@ -37,6 +37,20 @@ import sys
 import tempfile
 import time
 
+# The query both variants run: a windowed aggregation into a file sink.
+QUERY = """\
+transforms:
+  per_key:
+    from: events
+    steps:
+      - watermark: {{column: ts, delay: 5 seconds}}
+      - aggregate:
+          group_by: ["window(ts, '10 seconds') AS window", key]
+          aggregates: ["count(*) AS count", "sum(value) AS sum"]
+sinks:
+  out: {{from: per_key, type: file, path: {dir}/out, format: json, output_mode: append}}
+"""
+
 PIPELINE = """\
 version: 1
 name: crash-harness
@@ -49,18 +63,7 @@ sources:
     format: json
     max_files_per_trigger: 1
     schema: "ts TIMESTAMP, key STRING, value LONG"
-transforms:
-  per_key:
-    from: events
-    steps:
-      - watermark: {{column: ts, delay: 5 seconds}}
-      - aggregate:
-          group_by: ["window(ts, '10 seconds') AS window", key]
-          aggregates: ["count(*) AS count", "sum(value) AS sum"]
-sinks:
-  out: {{from: per_key, type: file, path: {dir}/out, format: json, output_mode: append}}
-"""
-
+""" + QUERY
 
 PIPELINE_STDIN = """\
 version: 1
@@ -72,17 +75,7 @@ sources:
     format: json
     max_bytes_per_trigger: 20000
     schema: "ts TIMESTAMP, key STRING, value LONG"
-transforms:
-  per_key:
-    from: events
-    steps:
-      - watermark: {{column: ts, delay: 5 seconds}}
-      - aggregate:
-          group_by: ["window(ts, '10 seconds') AS window", key]
-          aggregates: ["count(*) AS count", "sum(value) AS sum"]
-sinks:
-  out: {{from: per_key, type: file, path: {dir}/out, format: json, output_mode: append}}
-"""
+""" + QUERY
 
 
 def write_inputs(directory, rng, files):

@@ -8,8 +8,10 @@
 #include "config/pipeline_config.hpp"
 #include "plan/graph.hpp"
 #include "state/state_store.hpp"
+#include "operator_test_util.hpp"
 
 using namespace runnel;
+using runnel::test::run_batch;
 
 namespace {
 
@@ -32,30 +34,6 @@ Batch words(const Schema& schema, const std::vector<std::pair<std::string, std::
   }
   b.num_rows = rows.size();
   return b;
-}
-
-// Every emitted row as text, sorted, e.g. "a|2|3|1.5|a|1".
-std::vector<std::string> run_batch(Operator& op, Batch input, int64_t batch_id) {
-  BatchContext ctx;
-  ctx.batch_id = batch_id;
-  std::vector<std::string> rows;
-  Emit out = [&](Batch& b) {
-    for (size_t i = 0; i < b.size(); ++i) {
-      std::string row;
-      for (auto& c : b.columns) {
-        row += row.empty() ? "" : "|";
-        if (c->is_null(i)) row += "null";
-        else if (c->id() == TypeId::String) row += std::string(c->data<std::string_view>()[i]);
-        else if (c->id() == TypeId::Double) row += std::to_string(c->data<double>()[i]);
-        else row += std::to_string(c->data<int64_t>()[i]);
-      }
-      rows.push_back(row);
-    }
-  };
-  op.push(ctx, input, out);
-  op.end_batch(ctx, out);
-  std::sort(rows.begin(), rows.end());
-  return rows;
 }
 
 }  // namespace

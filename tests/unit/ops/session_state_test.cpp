@@ -9,6 +9,7 @@
 #include "config/pipeline_config.hpp"
 #include "plan/graph.hpp"
 #include "state/state_store.hpp"
+#include "operator_test_util.hpp"
 
 using namespace runnel;
 
@@ -38,27 +39,19 @@ Batch rows_of(const Schema& schema, const std::vector<std::tuple<const char*, in
   return b;
 }
 
-// Every emitted row as "user [start, end) count sum list-size", sorted.
+// A session row as "user [start, end) count sum list-size".
+std::string session_text(const Batch& b, size_t i) {
+  const Column& session = *b.columns[1];
+  const Column& list = *b.columns[4];
+  return std::string(b.columns[0]->data<std::string_view>()[i]) + " [" +
+         std::to_string(session.children()[0]->data<int64_t>()[i] / kSecond) + ", " +
+         std::to_string(session.children()[1]->data<int64_t>()[i] / kSecond) + ") " +
+         std::to_string(b.columns[2]->data<int64_t>()[i]) + " " + std::to_string(b.columns[3]->data<int64_t>()[i]) +
+         " " + std::to_string(list.data<uint32_t>()[i + 1] - list.data<uint32_t>()[i]);
+}
+
 std::vector<std::string> run_batch(Operator& op, Batch input, int64_t batch_id) {
-  BatchContext ctx;
-  ctx.batch_id = batch_id;
-  std::vector<std::string> rows;
-  Emit out = [&](Batch& b) {
-    for (size_t i = 0; i < b.size(); ++i) {
-      const Column& session = *b.columns[1];
-      const Column& list = *b.columns[4];
-      rows.push_back(std::string(b.columns[0]->data<std::string_view>()[i]) + " [" +
-                     std::to_string(session.children()[0]->data<int64_t>()[i] / kSecond) + ", " +
-                     std::to_string(session.children()[1]->data<int64_t>()[i] / kSecond) + ") " +
-                     std::to_string(b.columns[2]->data<int64_t>()[i]) + " " +
-                     std::to_string(b.columns[3]->data<int64_t>()[i]) + " " +
-                     std::to_string(list.data<uint32_t>()[i + 1] - list.data<uint32_t>()[i]));
-    }
-  };
-  op.push(ctx, input, out);
-  op.end_batch(ctx, out);
-  std::sort(rows.begin(), rows.end());
-  return rows;
+  return test::run_batch(op, std::move(input), batch_id, session_text);
 }
 
 }  // namespace
