@@ -54,9 +54,16 @@ std::string_view base_name(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-// The directory that must exist for `path` to make sense: itself, or a glob's
-// longest wildcard-free directory prefix.
+bool is_regular_file(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The directory that must exist for `path` to make sense: itself, a single
+// file's (a table's `path: users.csv`), or a glob's longest wildcard-free
+// directory prefix.
 std::string fixed_directory(const std::string& path) {
+  if (!is_glob(path) && is_regular_file(path)) return path.substr(0, path.rfind('/') + 1) + ".";
   if (!is_glob(path)) return path;
   size_t slash = path.rfind('/', path.find_first_of("*?["));
   if (slash == std::string::npos) return ".";
@@ -95,7 +102,7 @@ std::vector<std::string> directory_paths(const std::string& dir) {
 // Regular, non-hidden files matching the source's path, unsorted.
 std::vector<FileInfo> list_files(const std::string& path) {
   struct stat st;
-  bool single_file = !is_glob(path) && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  bool single_file = !is_glob(path) && is_regular_file(path);
   std::vector<std::string> candidates =
       single_file ? std::vector<std::string>{path} : is_glob(path) ? glob_paths(path) : directory_paths(path);
   std::vector<FileInfo> files;

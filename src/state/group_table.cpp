@@ -148,6 +148,20 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
   mark_found(group_ids, n);
 }
 
+void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n, uint32_t* group_ids) {
+  hash_rows(keys, rows, n);
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t hash = row_hashes_[i];
+    uint32_t g = kEmpty;
+    for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+      g = slots_[slot];
+      if (g == kEmpty || (hashes_[g] == hash && row_equals_group(keys, rows[i], g))) break;
+    }
+    group_ids[i] = g == kEmpty ? kNoGroup : g;
+  }
+}
+
 void GroupTable::mark_found(const uint32_t* group_ids, size_t n) {
   if (changes_.tracking) {
     changes_.changed.resize(hashes_.size());

@@ -33,6 +33,11 @@ class GroupTable {
   // Hashes column-at-a-time, then probes.
   void find_or_insert(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n, uint32_t* group_ids);
 
+  // The same lookup without inserting (a join's probe side): kNoGroup for a
+  // key not in the table. Touches nothing (no change tracking, no TTL).
+  static constexpr uint32_t kNoGroup = UINT32_MAX;
+  void find(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n, uint32_t* group_ids);
+
   // Keeps the groups whose keep[g] is set, renumbered in their old order;
   // returns the old ids of the kept groups (for per-group arrays to gather).
   std::vector<uint32_t> compact(const std::vector<uint8_t>& keep);
