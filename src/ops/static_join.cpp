@@ -103,7 +103,7 @@ class StaticTable {
   bool loaded_ = false;
 };
 
-// One equality key: an expression of each side, cast to their common type.
+// One equality key: an expression of each side, cast to the type `=` compares them as.
 struct JoinKey {
   std::unique_ptr<expr::Expression> left, right;
   DataType type;
@@ -255,7 +255,7 @@ class StaticJoinOperator final : public Operator {
       keys += (keys.empty() ? "" : ", ") + k.left->name() + (k.null_safe ? " <=> " : " = ") + k.right->name();
     std::string residual;
     for (auto& r : plan_.residual) residual += (residual.empty() ? "" : " AND ") + r->name();
-    return "StaticJoin " + std::string(join_type_name(plan_.type)) + " [keys: " + keys + "]" +
+    return "StaticJoin " + std::string(join_type_name(plan_.type)) + (keys.empty() ? "" : " [keys: " + keys + "]") +
            (residual.empty() ? "" : " [condition: " + residual + "]") + " table " + table_->name() + " (" +
            std::to_string(table_->rows()) + " rows)";
   }
@@ -430,7 +430,7 @@ void split_and(const expr::AstPtr& ast, std::vector<expr::AstPtr>& out) {
 
 JoinKey make_key(std::unique_ptr<expr::Expression> left, std::unique_ptr<expr::Expression> right, bool null_safe,
                  const config::Node& at) {
-  std::optional<DataType> type = expr::common_type(left->type(), right->type());
+  std::optional<DataType> type = expr::comparison_type(left->type(), right->type());  // as `=` compares them
   if (!type || !expr::can_cast(left->type(), *type) || !expr::can_cast(right->type(), *type))
     at.fail("join key " + left->name() + " (" + left->type().to_string() + ") cannot be compared with " +
             right->name() + " (" + right->type().to_string() + ")");
