@@ -180,12 +180,12 @@ class BuildSide {
     for (auto& k : plan.keys) types.push_back(k.type);
     groups_ = std::make_unique<GroupTable>(types);
     Batch batch{table.schema(), table.columns(), table.rows(), nullptr};
-    keys_ = key_columns(plan.keys, true, batch, eval);
+    std::vector<ColumnRef> keys = key_columns(plan.keys, true, batch, eval);
     std::vector<uint32_t> kept;  // rows without a null `=` key
     for (uint32_t r = 0; r < table.rows(); ++r)
-      if (!has_null_key(plan.keys, keys_, r)) kept.push_back(r);
+      if (!has_null_key(plan.keys, keys, r)) kept.push_back(r);
     std::vector<uint32_t> group_of(kept.size());
-    if (!plan.keys.empty()) groups_->find_or_insert(raw(keys_), kept.data(), kept.size(), group_of.data());
+    if (!plan.keys.empty()) groups_->find_or_insert(raw(keys), kept.data(), kept.size(), group_of.data());
     const size_t num_groups = plan.keys.empty() ? (kept.empty() ? 0 : 1) : groups_->size();
     bucket(kept, group_of, num_groups);
   }
@@ -220,7 +220,6 @@ class BuildSide {
   }
 
   std::unique_ptr<GroupTable> groups_;
-  std::vector<ColumnRef> keys_;  // keeps the key columns the GroupTable's rows were read from
   std::vector<uint32_t> first_;
   std::vector<uint32_t> rows_;
 };

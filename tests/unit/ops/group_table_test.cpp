@@ -215,3 +215,20 @@ TEST_CASE("with a TTL, groups untouched for that long expire, and the touch time
   CHECK(restored.expire(all, 11'499) == 1);
   CHECK(restored.expire(all, 11'500) == 1);  // "b": touched at 10,500
 }
+
+TEST_CASE("find looks keys up without inserting: kNoGroup for a new key, null as a key of its own") {
+  GroupTable table({DataType::of(TypeId::Long)});
+  auto built = Column::make(DataType::of(TypeId::Long));
+  built->append(int64_t{7});
+  built->append_null();
+  groups_of(table, {built.get()}, 2);
+  auto probe = Column::make(DataType::of(TypeId::Long));
+  probe->append(int64_t{8});
+  probe->append_null();
+  probe->append(int64_t{7});
+  auto rows = all_rows(3);
+  std::vector<uint32_t> ids(3);
+  table.find({probe.get()}, rows.data(), 3, ids.data());
+  CHECK(ids == std::vector<uint32_t>{GroupTable::kNoGroup, 1, 0});
+  CHECK(table.size() == 2);
+}
