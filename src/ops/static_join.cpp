@@ -94,8 +94,9 @@ class StaticTable {
     }
   }
 
-  const config::PipelineConfig& pipeline_;
-  const config::ConnectorConfig& config_;
+  // Copies: the table is re-read at run time, when the config the graph was planned from may be gone.
+  const config::PipelineConfig pipeline_;
+  const config::ConnectorConfig config_;
   SchemaRef schema_;
   std::vector<ColumnRef> columns_;
   size_t rows_ = 0;
@@ -154,8 +155,12 @@ bool has_null_key(const std::vector<JoinKey>& keys, const std::vector<ColumnRef>
 std::vector<ColumnRef> gather_rows(const std::vector<ColumnRef>& columns, size_t num_rows,
                                    const std::vector<uint32_t>& rows) {
   const bool misses = std::find(rows.begin(), rows.end(), kNoMatch) != rows.end();
-  std::vector<uint32_t> at = rows;
-  if (misses) std::replace(at.begin(), at.end(), kNoMatch, uint32_t{0});
+  std::vector<uint32_t> patched;  // misses read row 0, then become null
+  if (misses) {
+    patched = rows;
+    std::replace(patched.begin(), patched.end(), kNoMatch, uint32_t{0});
+  }
+  const std::vector<uint32_t>& at = misses ? patched : rows;
   std::vector<ColumnRef> out;
   for (auto& c : columns) {
     if (num_rows == 0) {
