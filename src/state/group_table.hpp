@@ -10,10 +10,12 @@
 // with SQL grouping semantics: null is a group of its own, -0.0 equals 0.0,
 // and all NaNs are one group (Spark normalises floating-point keys).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "batch/column.hpp"
@@ -97,6 +99,16 @@ class GroupTable {
   int64_t now_ms_ = 0;
   std::vector<int64_t> touched_ms_;   // per group, with a TTL
 };
+
+// A per-group array after GroupTable::compact: values[kept[i]] moves to i
+// (kept ascending). A group that stays in place is left alone: moving a
+// vector onto itself would empty it.
+template <class T>
+void keep_only(std::vector<T>& values, const std::vector<uint32_t>& kept) {
+  for (size_t i = 0; i < kept.size(); ++i)
+    if (kept[i] != i) values[i] = std::move(values[kept[i]]);
+  values.erase(values.begin() + static_cast<std::ptrdiff_t>(kept.size()), values.end());
+}
 
 // Operator state kept per group of a GroupTable: one store entry per group,
 // the encoded key and whatever `encode` appends for group g. The first save

@@ -3,6 +3,7 @@
 #include "ops/aggregate/hll.hpp"
 #include "ops/aggregate/percentile.hpp"
 #include "state/codec.hpp"
+#include "state/group_table.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -11,12 +12,6 @@
 namespace runnel {
 
 namespace {
-
-template <class T>
-void keep_only(std::vector<T>& values, const std::vector<uint32_t>& kept) {
-  for (size_t i = 0; i < kept.size(); ++i) values[i] = values[kept[i]];
-  values.resize(kept.size());
-}
 
 template <class T>
 size_t bytes_of(const std::vector<T>& v) {

@@ -231,6 +231,15 @@ class ApproxCountDistinctAccumulator final : public Accumulator {
     for (size_t i = 0; i < n; ++i) out->data<int64_t>()[i] = hll::estimate(&registers_[groups[i] * m_], p_);
     return out;
   }
+  // The union of two sketches: each register's maximum (Spark's HLL++ merge).
+  bool can_merge() const override { return true; }
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t* into = &registers_[dst[i] * m_];
+      const uint8_t* from = &registers_[src[i] * m_];
+      for (size_t r = 0; r < m_; ++r) into[r] = std::max(into[r], from[r]);
+    }
+  }
   void compact(const std::vector<uint32_t>& kept) override {
     for (size_t i = 0; i < kept.size(); ++i)
       std::memmove(&registers_[i * m_], &registers_[kept[i] * m_], m_);  // kept[i] >= i

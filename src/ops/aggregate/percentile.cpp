@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "state/codec.hpp"
+#include "state/group_table.hpp"
 
 namespace runnel {
 
@@ -99,8 +100,7 @@ class PercentileApproxAccumulator final : public Accumulator {
     return out;
   }
   void compact(const std::vector<uint32_t>& kept) override {
-    for (size_t i = 0; i < kept.size(); ++i) summaries_[i] = std::move(summaries_[kept[i]]);
-    summaries_.resize(kept.size(), QuantileSummary(relative_error_));
+    keep_only(summaries_, kept);
   }
   size_t memory_bytes() const override {
     size_t bytes = summaries_.capacity() * sizeof(QuantileSummary);
@@ -156,9 +156,17 @@ class MedianAccumulator final : public Accumulator {
     }
     return out;
   }
+  // The median keeps every value: merging moves src's onto dst's (the merged-away group is dropped).
+  bool can_merge() const override { return true; }
+  void merge(const uint32_t* dst, const uint32_t* src, size_t n) override {
+    for (size_t i = 0; i < n; ++i) {
+      auto& from = values_[src[i]];
+      values_[dst[i]].insert(values_[dst[i]].end(), from.begin(), from.end());
+      std::vector<double>().swap(from);
+    }
+  }
   void compact(const std::vector<uint32_t>& kept) override {
-    for (size_t i = 0; i < kept.size(); ++i) values_[i] = std::move(values_[kept[i]]);
-    values_.resize(kept.size());
+    keep_only(values_, kept);
   }
   size_t memory_bytes() const override {
     size_t bytes = values_.capacity() * sizeof(std::vector<double>);

@@ -16,12 +16,6 @@ namespace {
 constexpr uint32_t kPending = 0x80000000u;
 constexpr uint32_t kNoGroup = UINT32_MAX;
 
-template <class T>
-void keep_only(std::vector<T>& values, const std::vector<uint32_t>& kept) {
-  for (size_t i = 0; i < kept.size(); ++i) values[i] = values[kept[i]];
-  values.resize(kept.size());
-}
-
 int64_t row_gap(const Column& gaps, size_t i) {
   if (gaps.is_null(i)) return -1;
   return config::parse_duration_us(gaps.data<std::string_view>()[i]);

@@ -223,3 +223,11 @@ TEST_CASE("merging into an empty group copies the state; merging an empty group 
   auto sd = merged(make_accumulator(AggregateKind::StddevPop, DataType::of(TypeId::Int)), *v, {1});
   CHECK(sd->data<double>()[0] == 0.0);
 }
+
+TEST_CASE("approx_count_distinct merges as the union of its sketches, median as the union of its values") {
+  auto v = ints({1, 5, 1, 3, 4, 5});
+  const std::vector<uint32_t> g{0, 1, 0, 1, 0, 1};  // group 0: 1, 1, 4; group 1: 5, 3, 5
+  const DataType int_type = DataType::of(TypeId::Int);
+  CHECK(merged(make_accumulator(AggregateKind::ApproxCountDistinct, int_type), *v, g)->data<int64_t>()[0] == 4);
+  CHECK(merged(make_accumulator(AggregateKind::Median, int_type), *v, g)->data<double>()[0] == 3.5);
+}
