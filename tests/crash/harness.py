@@ -245,11 +245,7 @@ def round_stdin(runnel, kills, seed, keep):
         if fed == 0:
             return False, "seed %d: %d killed runs received nothing: the kills come too early to test anything" % (
                 seed, kills)
-        code, err = run(runnel, os.path.join(crashed, "pipeline.yaml"), stdin=data[fed:])
-        if code != 0:
-            return False, "seed %d: the final run failed with exit %d:\n%s" % (seed, code, err.decode())
-        actual, problems = read_output(os.path.join(crashed, "out"))
-        ok, message = compare(seed, kills, work, expected, actual, problems, finished, files)
+        ok, message = final_run(runnel, crashed, expected, (seed, kills, work, finished, files), stdin=data[fed:])
         keep = keep or not ok
         return ok, message
     finally:
@@ -257,7 +253,17 @@ def round_stdin(runnel, kills, seed, keep):
             shutil.rmtree(work, ignore_errors=True)
 
 
-def compare(seed, kills, work, expected, actual, problems, finished, files):
+def final_run(runnel, crashed, expected, round_info, stdin=None):
+    """Runs the crashed query to its end and compares its output with the expected rows."""
+    seed = round_info[0]
+    code, err = run(runnel, os.path.join(crashed, "pipeline.yaml"), stdin=stdin)
+    if code != 0:
+        return False, "seed %d: the final run failed with exit %d:\n%s" % (seed, code, err.decode())
+    actual, problems = read_output(os.path.join(crashed, "out"))
+    return compare(*round_info, expected, actual, problems)
+
+
+def compare(seed, kills, work, finished, files, expected, actual, problems):
     missing = expected - actual
     extra = actual - expected
     if problems or missing or extra:
@@ -305,11 +311,7 @@ def round_(runnel, kills, seed, keep):
             elif code != -9:
                 return False, "seed %d: a restart failed with exit %d:\n%s" % (seed, code, err.decode())
         add_inputs(os.path.join(work, "all"), os.path.join(crashed, "in"), files)
-        code, err = run(runnel, pipeline)
-        if code != 0:
-            return False, "seed %d: the final run failed with exit %d:\n%s" % (seed, code, err.decode())
-        actual, problems = read_output(os.path.join(crashed, "out"))
-        ok, message = compare(seed, kills, work, expected, actual, problems, finished, files)
+        ok, message = final_run(runnel, crashed, expected, (seed, kills, work, finished, files))
         keep = keep or not ok
         return ok, message
     finally:

@@ -62,14 +62,10 @@ class SumAccumulator final : public Accumulator {
     counts_.resize(groups, 0);
   }
   void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
-    const In* v = values->data<In>();
-    const bool all_valid = values->all_valid();
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t row = rows[i];
-      if (!all_valid && values->is_null(row)) continue;
-      add(sums_[groups[i]], v[row]);
-      ++counts_[groups[i]];
-    }
+    for_each_value<In>(*values, rows, groups, n, [&](uint32_t g, In value) {
+      add(sums_[g], value);
+      ++counts_[g];
+    });
   }
   ColumnRef result(const uint32_t* groups, size_t n) const override {
     auto out = Column::make(type_, n);
@@ -238,17 +234,13 @@ class CentralMomentAccumulator final : public Accumulator {
     m2s_.resize(groups, 0);
   }
   void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
-    const In* v = values->data<In>();
-    const bool all_valid = values->all_valid();
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t row = rows[i], g = groups[i];
-      if (!all_valid && values->is_null(row)) continue;
+    for_each_value<In>(*values, rows, groups, n, [&](uint32_t g, In value) {
       const double count = static_cast<double>(++counts_[g]);
-      const double delta = static_cast<double>(v[row]) - means_[g];
+      const double delta = static_cast<double>(value) - means_[g];
       const double delta_n = delta / count;
       means_[g] += delta_n;
       m2s_[g] += delta * (delta - delta_n);
-    }
+    });
   }
   ColumnRef result(const uint32_t* groups, size_t n) const override {
     const bool sample = kind_ == AggregateKind::StddevSamp || kind_ == AggregateKind::VarSamp;

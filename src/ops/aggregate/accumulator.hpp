@@ -70,6 +70,19 @@ class Accumulator {
   }
 };
 
+// The loop of most update()s: fold(group, value) for each of rows[0..n)
+// whose value is not null, value read as T (inlined: no call per row).
+template <class T, class Fold>
+void for_each_value(const Column& values, const uint32_t* rows, const uint32_t* groups, size_t n, Fold&& fold) {
+  const T* v = values.data<T>();
+  const bool all_valid = values.all_valid();
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t row = rows[i];
+    if (!all_valid && values.is_null(row)) continue;
+    fold(groups[i], v[row]);
+  }
+}
+
 // An accumulator for `kind` over values of `input` type (ignored for count(*)),
 // with default parameters (approx_count_distinct's rsd 0.05). Returns nullptr
 // when the kind does not accept that type, and for percentile_approx, which

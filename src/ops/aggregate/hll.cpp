@@ -212,18 +212,14 @@ class ApproxCountDistinctAccumulator final : public Accumulator {
   const DataType& result_type() const override { return type_; }
   void resize(size_t groups) override { registers_.resize(groups * m_, 0); }
   void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
-    const T* v = values->data<T>();
-    const bool all_valid = values->all_valid();
     const uint64_t padding = uint64_t{1} << (p_ - 1);  // bounds the leading zeros of the rest
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t row = rows[i];
-      if (!all_valid && values->is_null(row)) continue;
-      const uint64_t x = spark_hash(v[row]);
+    for_each_value<T>(*values, rows, groups, n, [&](uint32_t g, T value) {
+      const uint64_t x = spark_hash(value);
       const size_t index = static_cast<size_t>(x >> (64 - p_));
       const auto rank = static_cast<uint8_t>(std::countl_zero((x << p_) | padding) + 1);
-      uint8_t& reg = registers_[groups[i] * m_ + index];
+      uint8_t& reg = registers_[g * m_ + index];
       reg = std::max(reg, rank);
-    }
+    });
   }
   ColumnRef result(const uint32_t* groups, size_t n) const override {
     auto out = Column::make(type_, n);

@@ -68,13 +68,8 @@ class PercentileApproxAccumulator final : public Accumulator {
   const DataType& result_type() const override { return type_; }
   void resize(size_t groups) override { summaries_.resize(groups, QuantileSummary(relative_error_)); }
   void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
-    const T* v = values->data<T>();
-    const bool all_valid = values->all_valid();
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t row = rows[i];
-      if (!all_valid && values->is_null(row)) continue;
-      summaries_[groups[i]].insert(static_cast<double>(v[row]));
-    }
+    for_each_value<T>(*values, rows, groups, n,
+                      [&](uint32_t g, T value) { summaries_[g].insert(static_cast<double>(value)); });
     for (size_t i = 0; i < n; ++i) summaries_[groups[i]].flush();  // a no-op once a group is flushed
   }
   ColumnRef result(const uint32_t* groups, size_t n) const override {
@@ -138,13 +133,8 @@ class MedianAccumulator final : public Accumulator {
   const DataType& result_type() const override { return type_; }
   void resize(size_t groups) override { values_.resize(groups); }
   void update(const Column* values, const uint32_t* rows, const uint32_t* groups, size_t n) override {
-    const T* v = values->data<T>();
-    const bool all_valid = values->all_valid();
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t row = rows[i];
-      if (!all_valid && values->is_null(row)) continue;
-      values_[groups[i]].push_back(static_cast<double>(v[row]));
-    }
+    for_each_value<T>(*values, rows, groups, n,
+                      [&](uint32_t g, T value) { values_[g].push_back(static_cast<double>(value)); });
   }
   ColumnRef result(const uint32_t* groups, size_t n) const override {
     auto out = Column::make(type_, n);
