@@ -107,6 +107,7 @@ struct Executor::State {
       nlohmann::json replay_end = replay ? replay->sources.value(s->name, nlohmann::json()) : nlohmann::json();
       s->source->recover(checkpoint->source_dir(s->name), s->committed_offset, replay_end);
     }
+    for (auto& k : graph.sinks) k->sink->recover(checkpoint->query_id());
     no_data_batch_pending = !replay && r.commit && needs_batch(watermark_us());
     if (r.commit || replay)
       log::info("checkpoint '" + checkpoint->dir() + "': resuming at batch " + std::to_string(batch_id) +

@@ -28,6 +28,11 @@ class Sink {
   virtual void begin_batch(int64_t batch_id) { (void)batch_id; }
   virtual void write(const Batch& batch) = 0;
   virtual void commit(int64_t batch_id) = 0;
+  // With a checkpoint, called once before the first batch with the
+  // checkpoint's query id (stable across restarts, distinct across
+  // pipelines), for sinks that name something after it (the Kafka sink's
+  // transactional id). A re-run batch then gets begin_batch with its old id.
+  virtual void recover(const std::string& query_id) { (void)query_id; }
   virtual void close() {}
   virtual std::string description() const = 0;
 };
