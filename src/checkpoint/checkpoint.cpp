@@ -192,8 +192,13 @@ LmdbStateEnv& Checkpoint::state() {
 }
 
 void Checkpoint::write_offsets(int64_t batch_id, const OffsetSeq& offsets) {
-  write_log_file(dir_ + "/offsets/" + std::to_string(batch_id), to_json(offsets));
-  crash_point("after_offsets", batch_id);
+  write_log_file_deferred(dir_ + "/offsets/" + std::to_string(batch_id), to_json(offsets));
+}
+
+void Checkpoint::settle() {
+  wait_for_log_writes();
+  if (unsettled_commit_ >= 0) crash_point("after_commit_marker", unsettled_commit_);
+  unsettled_commit_ = -1;
 }
 
 void Checkpoint::commit_state(int64_t batch_id) {
@@ -204,8 +209,8 @@ void Checkpoint::commit_state(int64_t batch_id) {
 }
 
 void Checkpoint::write_commit(int64_t batch_id, const CommitEntry& entry) {
-  write_log_file(dir_ + "/commits/" + std::to_string(batch_id), to_json(entry));
-  crash_point("after_commit_marker", batch_id);
+  write_log_file_deferred(dir_ + "/commits/" + std::to_string(batch_id), to_json(entry));
+  unsettled_commit_ = batch_id;
 }
 
 void Checkpoint::purge(int64_t batch_id) {

@@ -77,7 +77,12 @@ class Checkpoint {
   Recovery recover(bool state);
   LmdbStateEnv& state();  // after recover(true)
   // Batch N's protocol, in this order (crash points between the steps).
+  // The offsets and the commit marker are deferred writes (log_file.hpp):
+  // settle() is the barrier before batch N's sinks commit, when its offsets
+  // (and the sources' logs of it) must be durable, and before the sources of
+  // the last committed batch clean up, when its commit marker must be.
   void write_offsets(int64_t batch_id, const OffsetSeq& offsets);
+  void settle();
   void commit_state(int64_t batch_id);
   void write_commit(int64_t batch_id, const CommitEntry& entry);
   // Drops batch logs older than min_batches_to_retain batches before `batch_id`.
@@ -90,6 +95,7 @@ class Checkpoint {
   int64_t retain_;
   std::string query_id_;
   std::unique_ptr<LmdbStateEnv> state_;
+  int64_t unsettled_commit_ = -1;  // a commit marker written since the last settle()
 };
 
 // Reading and writing the entries (also for `runnel checkpoint inspect`).

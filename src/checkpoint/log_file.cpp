@@ -10,7 +10,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "base/error.hpp"
 
@@ -71,6 +75,91 @@ std::string read_whole(const std::string& path) {
   return text;
 }
 
+// A file written under its temporary name, waiting to be made durable and put in place.
+struct DeferredWrite {
+  int fd;
+  std::string temp, path;
+};
+
+// The background thread behind the deferred writes: fsync, rename, fsync the
+// directory, one file at a time in arrival order. After a failure it renames
+// nothing more (order is the whole point) and wait() throws the failure.
+class DeferredWrites {
+ public:
+  static DeferredWrites& instance() {
+    static DeferredWrites writes;
+    return writes;
+  }
+
+  void add(DeferredWrite write) {
+    std::lock_guard lock(mu_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    queue_.push_back(std::move(write));
+    ++pending_;
+    wake_.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock lock(mu_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    if (error_.empty()) return;
+    std::string error = std::move(error_);  // reported once: the caller stops
+    error_.clear();
+    fail(ErrorKind::IO, error);
+  }
+
+ private:
+  ~DeferredWrites() {  // at exit: finish what was written, as a clean stop should
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      wake_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      DeferredWrite w = std::move(queue_.front());
+      queue_.pop_front();
+      const bool failed = !error_.empty();
+      lock.unlock();
+      std::string error = failed ? "" : make_durable(w);
+      if (failed) ::close(w.fd);
+      lock.lock();
+      if (error_.empty()) error_ = error;
+      if (--pending_ == 0) done_.notify_all();
+    }
+  }
+
+  // Returns the failure, or "".
+  static std::string make_durable(const DeferredWrite& w) {
+    try {
+      int rc = ::fsync(w.fd);
+      int saved = errno;
+      ::close(w.fd);
+      errno = saved;
+      if (rc != 0) io_fail("fsync", w.temp);
+      if (::rename(w.temp.c_str(), w.path.c_str()) != 0) io_fail("rename", w.temp);
+      fsync_directory(parent_of(w.path));
+      return "";
+    } catch (const Error& e) {
+      return e.what();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  std::deque<DeferredWrite> queue_;
+  size_t pending_ = 0;  // queued or being made durable
+  std::string error_;   // the first failure
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 }  // namespace
 
 void fsync_directory(const std::string& dir) {
@@ -97,23 +186,28 @@ void remove_file(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) io_fail("remove", path);
 }
 
-void write_log_bytes(const std::string& path, std::string_view body) {
-  std::string content = std::string(kVersionLine) + "\n";
-  content.append(body);
-  content += "\n" + crc_line(body) + "\n";
+void write_log_bytes_deferred(const std::string& path, std::string_view body) {
   std::filesystem::path p(path);
   std::string temp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) io_fail("create", temp);
-  write_fully(fd, content, temp);
-  if (::fsync(fd) != 0) {
+  const std::string head = std::string(kVersionLine) + "\n";
+  const std::string tail = "\n" + crc_line(body) + "\n";
+  try {
+    for (std::string_view part : {std::string_view(head), body, std::string_view(tail)}) write_fully(fd, part, temp);
+  } catch (...) {
     ::close(fd);
-    io_fail("fsync", temp);
+    throw;
   }
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) io_fail("rename", temp);
-  fsync_directory(parent_of(path));
+  DeferredWrites::instance().add(DeferredWrite{fd, std::move(temp), path});
 }
+
+void write_log_bytes(const std::string& path, std::string_view body) {
+  write_log_bytes_deferred(path, body);
+  wait_for_log_writes();
+}
+
+void wait_for_log_writes() { DeferredWrites::instance().wait(); }
 
 std::string read_log_bytes(const std::string& path) {
   std::string text = read_whole(path);
@@ -130,6 +224,10 @@ std::string read_log_bytes(const std::string& path) {
 }
 
 void write_log_file(const std::string& path, const nlohmann::json& body) { write_log_bytes(path, body.dump()); }
+
+void write_log_file_deferred(const std::string& path, const nlohmann::json& body) {
+  write_log_bytes_deferred(path, body.dump());
+}
 
 nlohmann::json read_log_file(const std::string& path) {
   std::string body = read_log_bytes(path);

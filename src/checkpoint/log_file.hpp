@@ -5,6 +5,14 @@
 // the directory fsynced (LevelDB's CURRENT, Spark's HDFSMetadataLog), so a
 // reader sees the old file or the new one, never half of one. A truncated or
 // corrupt file is an Error(IO) naming it, never a crash.
+//
+// The per-batch files are written *deferred*: the temporary file is written at
+// once (a full disk fails the call), and its fsync, rename into place and
+// directory fsync run on one background thread, file after file in the order
+// of the calls, so a batch's work overlaps the disk's latency instead of
+// waiting for it. Because renames keep that order, a later file never exists
+// without an earlier one, even after a crash. wait_for_log_writes() is the
+// barrier the commit protocol places before anything that must follow them.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -16,11 +24,18 @@
 
 namespace runnel {
 
+// Writes and returns once the file is in place and durable (after every
+// deferred write before it).
 void write_log_file(const std::string& path, const nlohmann::json& body);
 nlohmann::json read_log_file(const std::string& path);
 // The same for any bytes (the body may hold line breaks): the stdin source's write-ahead log.
 void write_log_bytes(const std::string& path, std::string_view body);
 std::string read_log_bytes(const std::string& path);
+void write_log_file_deferred(const std::string& path, const nlohmann::json& body);
+void write_log_bytes_deferred(const std::string& path, std::string_view body);
+// Returns once every deferred write is in place and durable; throws the first
+// failure (Error(IO)), once: no deferred file after it was renamed.
+void wait_for_log_writes();
 
 // The batch ids named by the files of `dir` ("0", "1", ..., ignoring other
 // names), ascending; empty when the directory is missing.

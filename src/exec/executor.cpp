@@ -11,6 +11,7 @@
 #include "base/error.hpp"
 #include "base/log.hpp"
 #include "checkpoint/checkpoint.hpp"
+#include "checkpoint/crash_point.hpp"
 #include "exec/progress.hpp"
 #include "plan/graph.hpp"
 #include "state/lmdb_state.hpp"
@@ -73,6 +74,9 @@ struct Executor::State {
   // a crash that must re-run first, exactly as planned.
   std::unique_ptr<Checkpoint> checkpoint;
   std::optional<OffsetSeq> replay;
+  // Committed but not yet settled: the sources to commit and the batch to purge before.
+  std::vector<std::pair<Source*, nlohmann::json>> unsettled_sources;
+  int64_t unsettled_batch = -1;
 
   State(const config::PipelineConfig& c, RunOptions o)
       : config(c), options(std::move(o)), graph(plan_graph(config, options)), progress(config, options) {
@@ -150,6 +154,20 @@ struct Executor::State {
     if (!has_state()) return;
     for_each_stateful([&](Operator& op, const std::string& id) { op.save_state(checkpoint->state().store(id)); });
     checkpoint->commit_state(batch_id);
+  }
+
+  // The checkpoint's barrier (Checkpoint::settle): every deferred write is
+  // durable, the last committed batch's commit marker among them. Only then
+  // may its sources clean up (trim the write-ahead log, drop compacted log
+  // entries, move processed files) and old batch logs go: a restart before
+  // the marker is durable re-runs that batch and needs them.
+  void settle() {
+    if (!checkpoint) return;
+    checkpoint->settle();
+    for (auto& [source, end] : unsettled_sources) source->commit(end);
+    unsettled_sources.clear();
+    if (unsettled_batch >= 0) checkpoint->purge(unsettled_batch);
+    unsettled_batch = -1;
   }
 
   // The watermark the next batch runs with (Spark starts at 0 once a query has one).
@@ -263,6 +281,10 @@ struct Executor::State {
     }
     for (auto& t : graph.transforms)
       for (size_t step = 0; step < t->ops.size(); ++step) t->ops[step]->end_batch(ctx, step_emits[t.get()][step]);
+    if (checkpoint) {
+      settle();
+      crash_point("after_offsets", batch_id);
+    }
     for (auto& k : graph.sinks) k->sink->commit(batch_id);
     if (checkpoint) commit_state();
     EventTimeStats stats = advance_watermark();
@@ -270,14 +292,15 @@ struct Executor::State {
     for (size_t i = 0; i < graph.sources.size(); ++i) {
       auto& s = *graph.sources[i];
       if (!ends[i]) continue;
-      s.source->commit(*ends[i]);
+      if (checkpoint) unsettled_sources.emplace_back(s.source.get(), *ends[i]);
+      else s.source->commit(*ends[i]);
       s.committed_offset = *ends[i];
       if (BadRecords* bad = s.source->bad_records())
         if (uint64_t n = bad->take_batch_count())
           log::warn("source '" + s.name + "': " + std::to_string(n) + " malformed record(s) in batch " +
                     std::to_string(batch_id) + " (mode " + mode_name(bad->mode()) + ")");
     }
-    if (checkpoint) checkpoint->purge(batch_id);
+    if (checkpoint) unsettled_batch = batch_id;
     bp.event_time = event_time_progress(stats, end_of_stream);
     progress.end(bp, graph);
     last_batch_watermark_us = ctx.watermark_us;
@@ -340,7 +363,10 @@ int64_t Executor::next_batch_id() const { return state_->batch_id; }
 // batches; an idle one gets its results at once, as processAllAvailable()).
 bool Executor::run_batch(std::chrono::milliseconds wait) {
   bool ran = state_->run_data_batch(wait);
-  if (!ran && !state_->no_data_batch_pending) return false;
+  if (!ran && !state_->no_data_batch_pending) {
+    state_->settle();  // idle: let the last batch's cleanup happen now
+    return false;
+  }
   while (state_->no_data_batch_pending && !stop_requested())
     if (!state_->run_data_batch(std::chrono::milliseconds{0})) state_->run_no_data_batch();
   return true;
@@ -349,6 +375,12 @@ bool Executor::run_batch(std::chrono::milliseconds wait) {
 void Executor::finish() {
   if (state_->has_state() && state_->needs_batch(kEndOfTime))
     state_->execute(std::vector<std::optional<nlohmann::json>>(state_->graph.sources.size()), true);
+  state_->settle();
+  for (auto& k : state_->graph.sinks) k->sink->close();
+}
+
+void Executor::stop() {
+  state_->settle();
   for (auto& k : state_->graph.sinks) k->sink->close();
 }
 
@@ -389,7 +421,7 @@ int Executor::run() {
   if (state_->all_sources_ended() && !stop_requested()) {
     finish();
   } else {
-    for (auto& k : state_->graph.sinks) k->sink->close();
+    stop();
   }
   return 0;
 }

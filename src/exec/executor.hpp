@@ -39,6 +39,9 @@ class Executor {
   bool run_batch(std::chrono::milliseconds wait);
   // Runs the end-of-stream batch (watermark to +infinity) and closes sinks.
   void finish();
+  // Ends without the end-of-stream batch (a stop by SIGTERM): waits for the
+  // checkpoint's writes and closes sinks.
+  void stop();
   int64_t next_batch_id() const;
 
  private:

@@ -265,12 +265,12 @@ class FileSource final : public Source {
     if (log_dir_.empty()) return;
     int64_t batch = next_batch_;
     if (batch % kCompactInterval != kCompactInterval - 1) {
-      write_log_file(log_path(batch), {{"files", files}});
+      write_log_file_deferred(log_path(batch), {{"files", files}});
       return;
     }
     nlohmann::json all = nlohmann::json::array();
     for (auto& [path, mtime] : seen_) all.push_back({{"path", path}, {"mtime", mtime}});
-    write_log_file(log_path(batch), {{"compact", true}, {"files", std::move(all)}});
+    write_log_file_deferred(log_path(batch), {{"compact", true}, {"files", std::move(all)}});
   }
 
   // The entries a committed compaction replaces. Not earlier: until its batch

@@ -36,7 +36,7 @@ class StdinSource final : public Source {
     const uint64_t through = consumed_ + end;
     if (through > planned_) {
       std::string_view fresh = buffer_.data().substr(planned_ - consumed_, through - planned_);
-      if (!wal_dir_.empty()) write_log_bytes(segment_path(planned_, through), fresh);
+      if (!wal_dir_.empty()) write_log_bytes_deferred(segment_path(planned_, through), fresh);
       planned_lines_ += count_newlines(fresh);
       planned_ = through;
     }

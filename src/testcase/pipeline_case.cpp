@@ -72,7 +72,8 @@ class PipelineRun {
       where_ = "batch " + std::to_string(k) + " (line " + std::to_string(step.line) + ")";
       switch (step.kind) {
         case Step::Kind::Restart:
-          executor_.reset();  // stops without the end-of-stream batch, like SIGTERM
+          executor_->stop();  // without the end-of-stream batch, like SIGTERM
+          executor_.reset();
           start();
           break;
         case Step::Kind::Kill:

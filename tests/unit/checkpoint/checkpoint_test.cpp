@@ -114,13 +114,15 @@ TEST_CASE("Checkpoint: metadata once, replay of an uncommitted batch, purge beyo
       seq.batch_timestamp_ms = 1000 + b;
       ckpt.write_offsets(b, seq);
       ckpt.write_commit(b, CommitEntry{b * 10, {b * 10}});
+      ckpt.settle();  // the executor's barrier: the marker is durable before the purge
       ckpt.purge(b);
     }
     OffsetSeq planned;
     planned.sources["in"] = 5;
     planned.batch_watermark_ms = 40;
     planned.batch_timestamp_ms = 77;
-    ckpt.write_offsets(5, planned);  // then a crash
+    ckpt.write_offsets(5, planned);
+    ckpt.settle();  // then a crash
   }
   CHECK(list_batch_files(config.checkpoint + "/commits") == std::vector<int64_t>{2, 3, 4});
   CHECK(list_batch_files(config.checkpoint + "/offsets") == std::vector<int64_t>{2, 3, 4, 5});

@@ -38,6 +38,7 @@ TEST_CASE("file source log: a restart offers neither committed nor replayed file
     auto src = one_file_per_batch(in.path());
     src->recover(log.path(), nullptr, nullptr);
     for (int i = 0; i < 13; ++i) offsets.push_back(*src->latest_offset(milliseconds(0)));
+    wait_for_log_writes();  // the executor's barrier before sources commit
     // Until the compaction's batch commits, the entries it replaces stay.
     for (int i = 0; i < 9; ++i) src->commit(offsets[i]);
     CHECK(list_batch_files(log.path()).size() == 13);
@@ -74,6 +75,7 @@ TEST_CASE("file source log: a crash after a compaction was planned, before its b
     auto src = one_file_per_batch(in.path());
     src->recover(log.path(), nullptr, nullptr);
     for (int i = 0; i < 10; ++i) offsets.push_back(*src->latest_offset(milliseconds(0)));
+    wait_for_log_writes();
     for (int i = 0; i < 9; ++i) src->commit(offsets[i]);
   }  // the process dies: batch 9 (the compaction) never reached the offsets
   auto src = one_file_per_batch(in.path());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "checkpoint/log_file.hpp"
 #include "config/pipeline_config.hpp"
 
 namespace runnel::config::testing {
@@ -20,7 +21,14 @@ class TempDir {
     std::string pattern = (std::filesystem::temp_directory_path() / "runnel-config-XXXXXX").string();
     path_ = ::mkdtemp(pattern.data());
   }
-  ~TempDir() { std::filesystem::remove_all(path_); }
+  ~TempDir() {
+    try {  // deferred checkpoint writes into it finish first
+      wait_for_log_writes();
+    } catch (const std::exception& e) {
+      FAIL_CHECK(e.what());
+    }
+    std::filesystem::remove_all(path_);
+  }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 

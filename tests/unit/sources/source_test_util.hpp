@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/log_file.hpp"
 #include "sources/record_input.hpp"
 
 namespace runnel::test {
@@ -75,6 +76,11 @@ class TempDir {
     path_ = ::mkdtemp(templ.data());
   }
   ~TempDir() {
+    try {  // deferred checkpoint writes into it finish first
+      wait_for_log_writes();
+    } catch (const std::exception& e) {
+      FAIL_CHECK(e.what());
+    }
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }

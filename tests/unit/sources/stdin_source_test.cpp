@@ -105,7 +105,7 @@ std::vector<std::string> wal_files(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("stdin source with a checkpoint: what it planned is in the write-ahead log before the offset is returned") {
+TEST_CASE("stdin source with a checkpoint: what it planned is in the write-ahead log by the checkpoint's barrier") {
   TempDir wal;
   Pipe pipe;
   auto log = std::make_shared<ReaderLog>();
@@ -115,6 +115,7 @@ TEST_CASE("stdin source with a checkpoint: what it planned is in the write-ahead
     src->recover(wal.path(), nullptr, nullptr);
     pipe.write("a\nb\nc");
     first = *src->latest_offset(milliseconds(100));
+    wait_for_log_writes();  // Checkpoint::settle, before the batch's sinks commit
     CHECK(wal_files(wal.path()) == std::vector<std::string>{"0-4"});
     CHECK(read_log_bytes(wal.path() + "/0-4") == "a\nb\n");
   }  // the process dies before batch 0 commits ("c" was read from the pipe, never planned)
