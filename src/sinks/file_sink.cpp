@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -34,6 +35,11 @@ constexpr std::string_view kDefaultPartition = "__HIVE_DEFAULT_PARTITION__";
 }
 
 constexpr std::string_view kLogDir = "_runnel_log";
+// Spark's FileStreamSinkLog compaction: every 10th batch's entry, N.compact,
+// lists the files of every batch through N, and the entries before it go, so
+// the log stays a few files however long the query runs.
+constexpr int64_t kCompactInterval = 10;
+constexpr std::string_view kCompactSuffix = ".compact";
 
 // The batch id in a data file's name (part-...-b<id>.c000.<ext>), or -1.
 int64_t batch_of_data_file(std::string_view name) {
@@ -89,7 +95,7 @@ class FileSink final : public Sink {
         fail(ErrorKind::IO, "file sink: '" + log_dir() + "' is not a runnel manifest log (" + e.what() + ")");
       }
     }
-    skip_batch_ = ::access(manifest_path(batch_id).c_str(), F_OK) == 0;
+    skip_batch_ = batch_id <= last_compact_ || ::access(manifest_path(batch_id).c_str(), F_OK) == 0;
   }
 
   void write(const Batch& batch) override {
@@ -229,14 +235,68 @@ class FileSink final : public Sink {
 
   std::string log_dir() const { return options_.path + "/" + std::string(kLogDir); }
   std::string manifest_path(int64_t batch_id) const { return log_dir() + "/" + std::to_string(batch_id); }
+  std::string compact_path(int64_t batch_id) const { return manifest_path(batch_id) + std::string(kCompactSuffix); }
 
-  // The committed files of the batch, relative to the output directory.
+  // The log's entries: the plain batch ids and the compactions' ids, ascending.
+  std::pair<std::vector<int64_t>, std::vector<int64_t>> log_entries() const {
+    std::vector<int64_t> compacts;
+    for (const auto& entry : std::filesystem::directory_iterator(log_dir())) {
+      std::string name = entry.path().filename().string();
+      int64_t id = -1;
+      auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+      if (ec == std::errc() && std::string_view(end, name.data() + name.size() - end) == kCompactSuffix)
+        compacts.push_back(id);
+    }
+    std::sort(compacts.begin(), compacts.end());
+    return {list_batch_files(log_dir()), compacts};
+  }
+  int64_t newest_compact() const {
+    auto compacts = log_entries().second;
+    return compacts.empty() ? -1 : compacts.back();
+  }
+
+  static nlohmann::json entry_files(const std::string& path) { return read_log_file(path).at("files"); }
+
+  // The files of the entries from `first_batch` on (a compaction's: those its data file names give a batch of).
+  std::set<std::string> committed_files(int64_t first_batch) const {
+    auto [ids, compacts] = log_entries();
+    const int64_t compact = compacts.empty() ? -1 : compacts.back();
+    std::set<std::string> files;
+    if (compact >= first_batch)
+      for (auto& f : entry_files(compact_path(compact)))
+        if (batch_of_data_file(std::filesystem::path(f.get<std::string>()).filename().string()) >= first_batch)
+          files.insert(f.get<std::string>());
+    for (int64_t id : ids)
+      if (id >= first_batch)
+        for (auto& f : entry_files(manifest_path(id))) files.insert(f.get<std::string>());
+    return files;
+  }
+
+  // The committed files of the batch, relative to the output directory; every
+  // kCompactInterval-th batch writes a compaction instead and drops the entries before it.
   void write_manifest(int64_t batch_id) {
     nlohmann::json files = nlohmann::json::array();
     for (auto& f : files_)
       files.push_back(f.dir.size() > options_.path.size() ? f.dir.substr(options_.path.size() + 1) + "/" + f.name : f.name);
-    write_log_file(manifest_path(batch_id), {{"queryId", query_id_}, {"files", std::move(files)}});
+    if ((batch_id + 1) % kCompactInterval != 0) {
+      write_log_file(manifest_path(batch_id), {{"queryId", query_id_}, {"files", std::move(files)}});
+      crash_point("after_sink_commit", batch_id);
+      return;
+    }
+    auto [ids, compacts] = log_entries();
+    const int64_t compact = compacts.empty() ? -1 : compacts.back();
+    nlohmann::json all = compact >= 0 ? entry_files(compact_path(compact)) : nlohmann::json::array();
+    for (int64_t id : ids)
+      if (id > compact && id < batch_id)
+        for (auto& f : entry_files(manifest_path(id))) all.push_back(f);
+    for (auto& f : files) all.push_back(f);
+    write_log_file(compact_path(batch_id), {{"queryId", query_id_}, {"files", std::move(all)}});
+    last_compact_ = batch_id;
     crash_point("after_sink_commit", batch_id);
+    for (int64_t id : ids)
+      if (id < batch_id) remove_file(manifest_path(id));
+    for (int64_t id : compacts)
+      if (id < batch_id) remove_file(compact_path(id));
   }
 
   // At the first batch of a run: claims the directory for this query (or
@@ -254,12 +314,8 @@ class FileSink final : public Sink {
     if (owner != query_id_)
       fail(ErrorKind::Config, "file sink: '" + options_.path + "' holds the output of another query (" + owner +
                                   "); give this checkpoint its own output directory");
-    std::set<std::string> committed;
-    for (int64_t id : list_batch_files(log_dir()))
-      if (id >= first_batch) {
-        nlohmann::json entry = read_log_file(manifest_path(id));
-        for (auto& f : entry.at("files")) committed.insert(f.get<std::string>());
-      }
+    last_compact_ = newest_compact();
+    const std::set<std::string> committed = committed_files(first_batch);
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::file_time_type claimed = fs::last_write_time(claim, ec);
@@ -298,6 +354,7 @@ class FileSink final : public Sink {
   std::string query_id_;           // with a checkpoint: the query that owns the directory
   bool manifest_checked_ = false;  // recover_directory ran
   bool skip_batch_ = false;        // this batch is already in the manifest log
+  int64_t last_compact_ = -1;      // the newest compaction: it covers every batch through it
   std::vector<PendingFile> files_;                 // this batch's files, in creation order
   std::unordered_map<std::string, size_t> index_;  // partition dir -> files_ index
 };

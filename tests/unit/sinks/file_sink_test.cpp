@@ -213,6 +213,37 @@ TEST_CASE("file sink with a checkpoint: a manifest entry per batch; a batch in i
   CHECK(files_under(dir / "out").size() == 6);
 }
 
+TEST_CASE("file sink with a checkpoint: every 10th batch compacts the manifest; a restart still skips compacted batches") {
+  test::TempDir dir;
+  auto log_names = [&] {
+    std::vector<std::string> names;
+    for (auto& e : fs::directory_iterator(dir / "out/_runnel_log")) names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  {
+    auto sink = checkpointed_file_sink(dir, "q1");
+    for (int64_t b = 0; b < 21; ++b) {
+      sink->begin_batch(b);
+      if (b % 2 == 0) sink->write(sample_batch({{b, "x"}}));
+      sink->commit(b);
+    }
+  }
+  // Batches 0..9 went into 9.compact, which 19.compact replaced; 20 stands alone.
+  CHECK(log_names() == std::vector<std::string>{"19.compact", "20", "query"});
+  nlohmann::json compact = read_log_file(dir / "out/_runnel_log/19.compact");
+  CHECK(compact["queryId"] == "q1");
+  CHECK(compact["files"].size() == 10);  // the even batches 0..18
+  for (auto& f : compact["files"]) CHECK(fs::exists(dir / ("out/" + f.get<std::string>())));
+
+  // Re-run batch 15 (covered by the compaction): nothing is written.
+  auto sink = checkpointed_file_sink(dir, "q1");
+  sink->begin_batch(15);
+  sink->write(sample_batch({{99, "y"}}));
+  sink->commit(15);
+  CHECK(files_under(dir / "out").size() == 11 + 3);  // 11 data files, 2 log entries, query
+}
+
 TEST_CASE("file sink with a checkpoint: a crashed batch's files go at restart; files from before the query stay") {
   test::TempDir dir;
   fs::create_directories(dir / "out");
