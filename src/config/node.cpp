@@ -299,6 +299,22 @@ int64_t Node::duration_us() const {
   return us;
 }
 
+int64_t Node::bytes() const {
+  if (!is_scalar()) fail("expected a size like '256 MiB', got " + found());
+  const std::string text = str();
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  const size_t at = text.find_first_not_of(' ', static_cast<size_t>(end - text.data()));
+  const std::string unit = lower(at == std::string::npos ? std::string_view() : std::string_view(text).substr(at));
+  static const std::pair<std::string_view, int> units[] = {
+      {"", 0},  {"b", 0},   {"k", 10},  {"kb", 10}, {"kib", 10}, {"m", 20},
+      {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
+  for (auto& [name, shift] : units)
+    if (ec == std::errc() && n >= 0 && unit == name && n <= (std::numeric_limits<int64_t>::max() >> shift))
+      return n << shift;
+  fail("expected a size like '256 MiB' or '1g', got '" + text + "'");
+}
+
 std::string Node::choice(std::initializer_list<std::string_view> choices) const {
   return choice(std::vector<std::string_view>(choices));
 }

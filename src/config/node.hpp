@@ -44,6 +44,9 @@ class Node {
   bool boolean() const;
   // A duration ("10 minutes", "5s", "250 ms", a bare number means seconds) in microseconds.
   int64_t duration_us() const;
+  // A size in bytes: an integer, or "<n> <unit>" with b, k/kb/kib, m/mb/mib, g/gb/gib (all
+  // binary multiples, as Spark's byte strings).
+  int64_t bytes() const;
   // One of `choices` (case-insensitive); fails listing them otherwise. Returns the choice as listed.
   std::string choice(std::initializer_list<std::string_view> choices) const;
   std::string choice(const std::vector<std::string_view>& choices) const;

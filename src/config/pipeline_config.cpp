@@ -328,8 +328,8 @@ void check_top_level(PipelineConfig& p) {
   const Node& root = p.root;
   if (!root.is_map())
     root.fail("expected a map of top-level keys (version, sources, transforms, sinks, ...)");
-  root.check_keys({"version", "name", "checkpoint", "min_batches_to_retain", "trigger", "watermark_policy",
-                   "sources", "tables", "transforms", "sinks"});
+  root.check_keys({"version", "name", "checkpoint", "min_batches_to_retain", "state_memory_limit", "trigger",
+                   "watermark_policy", "sources", "tables", "transforms", "sinks"});
   Node version = root.required("version");
   if (version.integer() != 1)
     version.fail("unsupported version " + version.str() + "; this runnel reads version 1");
@@ -338,6 +338,10 @@ void check_top_level(PipelineConfig& p) {
   if (Node n = root["min_batches_to_retain"]; n.defined()) {
     p.min_batches_to_retain = n.integer();
     if (p.min_batches_to_retain < 1) n.fail("must be at least 1 (the last committed batch is always kept)");
+  }
+  if (Node n = root["state_memory_limit"]; n.defined()) {
+    p.state_memory_limit = n.bytes();
+    if (p.checkpoint.empty()) n.fail("state_memory_limit needs a checkpoint: keys spill to its state store");
   }
   p.trigger = parse_trigger(root["trigger"]);
   if (root["watermark_policy"].defined()) p.watermark_policy = root["watermark_policy"].choice({"min", "max"});

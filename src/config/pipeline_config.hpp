@@ -47,6 +47,9 @@ struct PipelineConfig {
   int version = 1;
   std::string name;
   std::string checkpoint;  // resolved path, or "" for none
+  // With a checkpoint: the memory the stateful operators' in-memory state may use before the
+  // least recently touched keys spill to LMDB (0: no limit).
+  int64_t state_memory_limit = 0;
   int64_t min_batches_to_retain = 100;  // batch logs kept in the checkpoint (Spark's spark.sql.streaming.minBatchesToRetain)
   Trigger trigger;
   std::string watermark_policy = "min";

@@ -100,6 +100,13 @@ struct Executor::State {
     progress.set_query_id(checkpoint->query_id());  // Spark's id: the same across restarts
     batch_id = r.next_batch;
     replay = std::move(r.replay);
+    if (config.state_memory_limit > 0) {
+      size_t stateful = 0;
+      for_each_stateful([&](Operator&, const std::string&) { ++stateful; });
+      for_each_stateful([&](Operator& op, const std::string&) {
+        op.set_state_memory(static_cast<size_t>(config.state_memory_limit) / stateful);
+      });
+    }
     if (r.commit) {
       for_each_stateful([&](Operator& op, const std::string& id) { op.load_state(checkpoint->state().store(id)); });
       watermark_ms = r.commit->next_batch_watermark_ms;
@@ -154,6 +161,8 @@ struct Executor::State {
     if (!has_state()) return;
     for_each_stateful([&](Operator& op, const std::string& id) { op.save_state(checkpoint->state().store(id)); });
     checkpoint->commit_state(batch_id);
+    if (config.state_memory_limit > 0)
+      for_each_stateful([&](Operator& op, const std::string& id) { op.spill(checkpoint->state().store(id)); });
   }
 
   // The checkpoint's barrier (Checkpoint::settle): every deferred write is

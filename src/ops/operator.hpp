@@ -99,6 +99,13 @@ class Operator {
   // state/state_store.hpp). The caller commits the store's version.
   virtual void save_state(StateStore& store) const { (void)store; }
   virtual void load_state(const StateStore& store) { (void)store; }
+  // With `state_memory_limit` (called before load_state): this operator's
+  // share of it. An operator that can spill keeps its in-memory state under
+  // it: spill(), called after each state commit, leaves the least recently
+  // touched keys only in the store, whence a row or the watermark brings them
+  // back. Others keep all their state in memory.
+  virtual void set_state_memory(size_t budget_bytes) { (void)budget_bytes; }
+  virtual void spill(const StateStore& store) { (void)store; }
   // One line for `runnel explain`, e.g. "Filter (bytes > 1000)".
   virtual std::string explain() const = 0;
 };

@@ -167,7 +167,7 @@ void GroupTable::mark_found(const uint32_t* group_ids, size_t n) {
     changes_.changed.resize(hashes_.size());
     for (size_t i = 0; i < n; ++i) changes_.changed[group_ids[i]] = 1;
   }
-  if (has_ttl()) {
+  if (touches()) {
     touched_ms_.resize(hashes_.size());
     for (size_t i = 0; i < n; ++i) touched_ms_[group_ids[i]] = now_ms_;
   }
@@ -192,7 +192,7 @@ void GroupTable::start_tracking() const {
 }
 
 void GroupTable::rehash(size_t capacity) {
-  slots_.assign(capacity, kEmpty);
+  slots_ = std::vector<uint32_t>(capacity, kEmpty);  // not assign(): a table that shrank gives the memory back
   const size_t mask = capacity - 1;
   for (uint32_t g = 0; g < hashes_.size(); ++g) {
     size_t slot = hashes_[g] & mask;
@@ -201,7 +201,53 @@ void GroupTable::rehash(size_t capacity) {
   }
 }
 
-std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) {
+std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) { return drop(keep, true); }
+
+std::vector<uint32_t> GroupTable::spill(const std::vector<uint8_t>& keep, const StateStore& store) {
+  std::vector<uint64_t> dropped;
+  for (uint32_t g = 0; g < hashes_.size(); ++g)
+    if (!keep[g]) dropped.push_back(hashes_[g]);
+  std::vector<uint32_t> kept = drop(keep, false);
+  spilled_ += dropped.size();
+  if (spilled_ > filter_capacity_) {  // rebuilt from the store, sized anew
+    reload_spilled(*this, store, [](const std::vector<const Column*>&, size_t) { return false; },
+                   [](uint32_t, std::string_view&) {});
+  } else {
+    for (uint64_t h : dropped) add_to_filter(h);
+  }
+  return kept;
+}
+
+namespace {
+// Three probes by double hashing: h1 + i * h2.
+template <class Fn>
+void for_each_probe(uint64_t hash, size_t bits, Fn&& fn) {
+  const uint64_t h2 = (hash >> 32 | hash << 32) | 1;
+  for (uint64_t i = 0; i < 3; ++i) fn((hash + i * h2) & (bits - 1));
+}
+}  // namespace
+
+void GroupTable::build_filter(const std::vector<uint64_t>& hashes) {
+  size_t bits = 1024;  // 16 bits a key at twice the count: under 1% false positives until it is full
+  while (bits < hashes.size() * 32) bits *= 2;
+  filter_.assign(bits / 64, 0);
+  filter_capacity_ = bits / 16;
+  for (uint64_t h : hashes) add_to_filter(h);
+}
+
+void GroupTable::add_to_filter(uint64_t hash) {
+  for_each_probe(hash, filter_.size() * 64, [&](uint64_t bit) { filter_[bit / 64] |= uint64_t{1} << (bit % 64); });
+}
+
+bool GroupTable::maybe_spilled(uint32_t g) const {
+  if (spilled_ == 0) return false;
+  bool all = true;
+  for_each_probe(hashes_[g], filter_.size() * 64,
+                 [&](uint64_t bit) { all = all && (filter_[bit / 64] >> (bit % 64) & 1); });
+  return all;
+}
+
+std::vector<uint32_t> GroupTable::drop(const std::vector<uint8_t>& keep, bool record_removals) {
   std::vector<uint32_t> kept;
   for (uint32_t g = 0; g < hashes_.size(); ++g)
     if (keep[g]) kept.push_back(g);
@@ -210,17 +256,16 @@ std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) {
     changes_.changed.resize(hashes_.size());
     std::vector<uint8_t> changed(kept.size());
     for (size_t i = 0; i < kept.size(); ++i) changed[i] = changes_.changed[kept[i]];
-    for (uint32_t g = 0; g < hashes_.size(); ++g) {
+    for (uint32_t g = 0; g < hashes_.size() && record_removals; ++g) {
       if (keep[g]) continue;
       changes_.removed.emplace_back();
       encode_key(g, changes_.removed.back());
     }
     changes_.changed = std::move(changed);
   }
-  if (has_ttl()) {
+  if (touches()) {
     touched_ms_.resize(hashes_.size());
-    for (size_t i = 0; i < kept.size(); ++i) touched_ms_[i] = touched_ms_[kept[i]];
-    touched_ms_.resize(kept.size());
+    keep_only(touched_ms_, kept);
   }
   std::vector<uint64_t> hashes(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) hashes[i] = hashes_[kept[i]];
@@ -286,33 +331,27 @@ void save_groups(const GroupTable& table, StateStore& store,
   table.start_tracking();
 }
 
-void load_groups(GroupTable& table, const StateStore& store,
-                 const std::function<void(uint32_t g, std::string_view& value)>& decode) {
-  // Keys are decoded into columns and looked up a chunk at a time, as batches are.
+namespace {
+// Calls fn with the stored keys decoded into columns like `like`, the rows
+// 0..n of the chunk, and their values, a chunk at a time (as batches are).
+using StoredChunkFn = std::function<void(const std::vector<const Column*>& keys, const std::vector<uint32_t>& rows,
+                                         const std::vector<std::string>& values)>;
+void for_each_stored_chunk(const std::vector<ColumnRef>& like, const StateStore& store, const StoredChunkFn& fn) {
   const size_t chunk = batch_rows();
   std::vector<ColumnRef> keys;
   std::vector<std::string> values;
-  std::vector<uint32_t> rows, ids;
+  std::vector<uint32_t> rows;
   auto start_chunk = [&] {
     keys.clear();
-    for (auto& k : table.key_columns()) keys.push_back(Column::make(k->type(), chunk));
+    for (auto& k : like) keys.push_back(Column::make(k->type(), chunk));
     values.clear();
   };
   auto finish_chunk = [&] {
-    const size_t n = values.size();
     std::vector<const Column*> columns;
     for (auto& k : keys) columns.push_back(k.get());
-    rows.resize(n);
+    rows.resize(values.size());
     std::iota(rows.begin(), rows.end(), 0u);
-    ids.resize(n);
-    table.find_or_insert(columns, rows.data(), n, ids.data());
-    if (table.has_ttl()) table.touched_ms_.resize(table.size());
-    for (size_t i = 0; i < n; ++i) {
-      std::string_view value = values[i];
-      if (table.has_ttl()) table.touched_ms_[ids[i]] = codec::get<int64_t>(value);
-      decode(ids[i], value);
-      if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
-    }
+    if (!values.empty()) fn(columns, rows, values);
     start_chunk();
   };
   start_chunk();
@@ -323,7 +362,72 @@ void load_groups(GroupTable& table, const StateStore& store,
     if (values.size() == chunk) finish_chunk();
   });
   finish_chunk();
+}
+}  // namespace
+
+void decode_stored(GroupTable& table, uint32_t g, std::string_view value,
+                   const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+  if (table.has_ttl()) table.touched_ms_[g] = codec::get<int64_t>(value);
+  decode(g, value);
+  if (!value.empty()) fail(ErrorKind::Internal, "corrupt state value: trailing bytes");
+}
+
+void load_groups(GroupTable& table, const StateStore& store,
+                 const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+  std::vector<uint32_t> ids;
+  for_each_stored_chunk(table.keys_, store, [&](const std::vector<const Column*>& keys,
+                                                const std::vector<uint32_t>& rows,
+                                                const std::vector<std::string>& values) {
+    const size_t n = values.size();
+    ids.resize(n);
+    table.find_or_insert(keys, rows.data(), n, ids.data());
+    for (size_t i = 0; i < n; ++i) decode_stored(table, ids[i], values[i], decode);
+  });
   table.start_tracking();  // the table now holds exactly what the store does
+}
+
+size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t first,
+                         const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+  size_t reloaded = 0;
+  std::string key;
+  for (uint32_t g = first; g < table.size() && table.spilled_ > 0; ++g) {
+    if (!table.maybe_spilled(g)) continue;
+    key.clear();
+    table.encode_key(g, key);
+    std::optional<std::string> value = store.get(key);
+    if (!value) continue;
+    decode_stored(table, g, *value, decode);
+    --table.spilled_;
+    ++reloaded;
+  }
+  return reloaded;
+}
+
+void reload_spilled(GroupTable& table, const StateStore& store,
+                    const std::function<bool(const std::vector<const Column*>& keys, size_t row)>& wanted,
+                    const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+  std::vector<uint32_t> ids, back;
+  std::vector<uint64_t> still_spilled;
+  for_each_stored_chunk(table.keys_, store, [&](const std::vector<const Column*>& keys,
+                                                const std::vector<uint32_t>& rows,
+                                                const std::vector<std::string>& values) {
+    const size_t n = values.size();
+    ids.resize(n);
+    table.find(keys, rows.data(), n, ids.data());
+    back.clear();
+    for (uint32_t i = 0; i < n; ++i) {
+      if (ids[i] != GroupTable::kNoGroup) continue;  // in memory, and maybe newer than the store
+      if (wanted(keys, i)) back.push_back(i);
+      else still_spilled.push_back(table.row_hashes_[i]);
+    }
+    ids.resize(back.size());
+    table.find_or_insert(keys, back.data(), back.size(), ids.data());
+    for (size_t i = 0; i < back.size(); ++i) decode_stored(table, ids[i], values[back[i]], decode);
+  });
+  table.spilled_ = still_spilled.size();
+  table.build_filter(still_spilled);
+  // A restart's first scan: from now on a save writes changes (a first save would rewrite the store).
+  if (!table.changes_.tracking) table.start_tracking();
 }
 
 }  // namespace runnel

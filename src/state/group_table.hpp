@@ -57,6 +57,9 @@ class GroupTable {
   // writes, so it survives restarts.
   void set_ttl(int64_t ttl_ms) { ttl_ms_ = ttl_ms; }
   bool has_ttl() const { return ttl_ms_ > 0; }
+  // Remembers touch times without a TTL too: the recency spill() goes by.
+  void track_recency() { recency_ = true; }
+  int64_t touched_ms(uint32_t g) const { return touched_ms_[g]; }
   void set_now(int64_t now_ms) { now_ms_ = now_ms; }
   // Clears keep[g] (sized size()) for the groups untouched for the TTL at
   // `now_ms`; returns how many.
@@ -67,9 +70,27 @@ class GroupTable {
   // must write them.
   void mark_changed(const uint32_t* groups, size_t n) { mark_found(groups, n); }
 
+  // Spill (state larger than memory, with a checkpoint): drops the groups
+  // whose keep[g] is clear from memory only. The store still holds them as
+  // last saved, so this must follow a save; they come back through
+  // reload_new_groups and reload_spilled. Returns the kept groups' old ids,
+  // as compact() does.
+  std::vector<uint32_t> spill(const std::vector<uint8_t>& keep, const StateStore& store);
+  // Groups in the store and not in memory.
+  size_t spilled() const { return spilled_; }
+  // Whether group g's key may be a spilled one (a Bloom filter of their
+  // hashes), so that only those keys are looked up in the store.
+  bool maybe_spilled(uint32_t g) const;
+
  private:
   friend void save_groups(const GroupTable&, StateStore&, const std::function<void(uint32_t, std::string&)>&);
   friend void load_groups(GroupTable&, const StateStore&, const std::function<void(uint32_t, std::string_view&)>&);
+  friend void decode_stored(GroupTable&, uint32_t, std::string_view, const std::function<void(uint32_t, std::string_view&)>&);
+  friend size_t reload_new_groups(GroupTable&, const StateStore&, uint32_t,
+                                  const std::function<void(uint32_t, std::string_view&)>&);
+  friend void reload_spilled(GroupTable&, const StateStore&,
+                             const std::function<bool(const std::vector<const Column*>&, size_t)>&,
+                             const std::function<void(uint32_t, std::string_view&)>&);
 
   // What changed since the last save, so a save writes only that (the
   // checkpoint commits every batch; rewriting all state would make a commit
@@ -84,6 +105,11 @@ class GroupTable {
   // Marks groups found by a micro-batch: changed (for the next save) and touched (for the TTL).
   void mark_found(const uint32_t* group_ids, size_t n);
   void start_tracking() const;
+  bool touches() const { return ttl_ms_ > 0 || recency_; }
+  std::vector<uint32_t> drop(const std::vector<uint8_t>& keep, bool record_removals);
+  // The spill filter, sized for `hashes` (and as many again), holding them.
+  void build_filter(const std::vector<uint64_t>& hashes);
+  void add_to_filter(uint64_t hash);
 
   void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);
   bool row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const;
@@ -97,7 +123,11 @@ class GroupTable {
   mutable Changes changes_;
   int64_t ttl_ms_ = 0;                // 0: no TTL
   int64_t now_ms_ = 0;
-  std::vector<int64_t> touched_ms_;   // per group, with a TTL
+  std::vector<int64_t> touched_ms_;   // per group, with a TTL or recency
+  bool recency_ = false;
+  size_t spilled_ = 0;
+  std::vector<uint64_t> filter_;      // Bloom filter bits of the spilled keys' hashes
+  size_t filter_capacity_ = 0;        // keys the filter is sized for
 };
 
 // A per-group array after GroupTable::compact: values[kept[i]] moves to i
@@ -108,6 +138,7 @@ void keep_only(std::vector<T>& values, const std::vector<uint32_t>& kept) {
   for (size_t i = 0; i < kept.size(); ++i)
     if (kept[i] != i) values[i] = std::move(values[kept[i]]);
   values.erase(values.begin() + static_cast<std::ptrdiff_t>(kept.size()), values.end());
+  if (values.capacity() > 2 * values.size() + 64) values.shrink_to_fit();  // a spill or a big eviction frees memory
 }
 
 // Operator state kept per group of a GroupTable: one store entry per group,
@@ -121,5 +152,18 @@ void save_groups(const GroupTable& table, StateStore& store,
 // value of group g; a value with bytes left over is a corrupt state.
 void load_groups(GroupTable& table, const StateStore& store,
                  const std::function<void(uint32_t g, std::string_view& value)>& decode);
+
+// Spilled groups back (see GroupTable::spill). Of the groups from `first` on
+// (just inserted by find_or_insert), those whose key the store holds take
+// its stored value through `decode`; returns how many did.
+size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t first,
+                         const std::function<void(uint32_t g, std::string_view& value)>& decode);
+// Scans the store: every stored group not in memory for which wanted(keys,
+// row) holds (its key decoded into columns, a chunk at a time) comes back;
+// the others stay spilled and the filter is rebuilt for exactly them. With an
+// empty table (a restart under a memory limit) nothing need be loaded.
+void reload_spilled(GroupTable& table, const StateStore& store,
+                    const std::function<bool(const std::vector<const Column*>& keys, size_t row)>& wanted,
+                    const std::function<void(uint32_t g, std::string_view& value)>& decode);
 
 }  // namespace runnel

@@ -3,6 +3,7 @@
 until it finishes, and compare its output with an uninterrupted run.
 
 usage: harness.py RUNNEL [--source file|stdin] [--kills N] [--seed S] [--minutes M] [--keep]
+                  [--state-memory-limit SIZE]
 
 The pipeline is a file-to-file windowed aggregation (file source, one file per
 micro-batch, watermark, 10-second windows by key, append, file sink, trigger
@@ -327,7 +328,13 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--minutes", type=float, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
+    parser.add_argument("--state-memory-limit", help="run with state_memory_limit (state spills to LMDB)")
     args = parser.parse_args()
+    if args.state_memory_limit:
+        global PIPELINE, PIPELINE_STDIN
+        line = "checkpoint: {dir}/checkpoint\n"
+        PIPELINE, PIPELINE_STDIN = (p.replace(line, line + "state_memory_limit: " + args.state_memory_limit + "\n")
+                                    for p in (PIPELINE, PIPELINE_STDIN))
     deadline = time.monotonic() + args.minutes * 60
     seed = args.seed
     while True:

@@ -190,8 +190,10 @@ class AggregateOperator final : public Operator {
         table_.mark_changed(groups_.data(), m);
         table_.mark_changed(sessions_->merge_targets().data(), sessions_->merge_targets().size());
       } else {
+        const auto before = static_cast<uint32_t>(table_.size());
         table_.find_or_insert(key_columns, rows_.data(), m, groups_.data());
         grow_groups();
+        if (table_.spilled()) reload_new_groups(table_, *spill_store_, before, decoder());
       }
       for (size_t a = 0; a < aggregates_.size(); ++a) {
         if (orderings[a])
@@ -214,6 +216,7 @@ class AggregateOperator final : public Operator {
     if (keys_.empty()) updated_[0] = 1;  // Spark's partial aggregate always yields the global row
     if (sessions_ && sessions_->any_dead()) drop_merged_sessions();
     const OutputMode mode = mode_.value_or(OutputMode::Update);
+    if (table_.spilled()) reload_for_output(ctx.watermark_us, mode);
     std::vector<uint32_t> emit;
     for (uint32_t g = 0; g < table_.size(); ++g) {
       bool wanted = mode == OutputMode::Complete || (mode == OutputMode::Update && updated_[g]) ||
@@ -225,7 +228,7 @@ class AggregateOperator final : public Operator {
     if (evicts() && ctx.watermark_us != kNoWatermark) evict(ctx.watermark_us);
     std::fill(updated_.begin(), updated_.end(), 0);
     eviction_watermark_ = ctx.watermark_us;
-    progress_.rows_total = table_.size();
+    progress_.rows_total = table_.size() + table_.spilled();
     progress_.rows_dropped_by_watermark = late_table_.size();
     if (late_table_.size()) late_table_ = GroupTable(key_types());
     progress_.memory_used_bytes = memory_bytes();
@@ -246,12 +249,39 @@ class AggregateOperator final : public Operator {
   }
 
   void load_state(const StateStore& store) override {
-    load_groups(table_, store, [&](uint32_t g, std::string_view& value) {
-      grow_groups();
-      if (sessions_) sessions_->set_end(g, codec::get<int64_t>(value));
-      for (auto& a : aggregates_) a.acc->decode(g, value);
-    });
+    if (spills()) {  // nothing loaded: rows and the watermark bring groups back as they need them
+      spill_store_ = &store;
+      reload_spilled(table_, store, [&](const std::vector<const Column*>& keys, size_t row) {
+        note_spilled(*keys[event_time_key_.value_or(0)], row);
+        return false;
+      }, decoder());
+      return;
+    }
+    load_groups(table_, store, decoder());
     if (sessions_) sessions_->rebuild(table_);
+  }
+
+  void set_state_memory(size_t budget_bytes) override {
+    state_memory_ = budget_bytes;
+    table_.track_recency();
+  }
+
+  // Keeps the most recently touched groups, in half the budget (room to grow
+  // before the next spill); the rest stay in the store only.
+  void spill(const StateStore& store) override {
+    const size_t n = table_.size();
+    if (!spills() || n == 0 || memory_bytes() <= state_memory_) return;
+    spill_store_ = &store;
+    const size_t keep_n = std::min(n, state_memory_ / 2 / std::max<size_t>(memory_bytes() / n, 1));
+    std::vector<uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep_n), order.end(),
+                     [&](uint32_t a, uint32_t b) { return table_.touched_ms(a) > table_.touched_ms(b); });
+    std::vector<uint8_t> keep(n, 0);
+    for (size_t i = 0; i < keep_n; ++i) keep[order[i]] = 1;
+    for (uint32_t g = 0; g < n; ++g)
+      if (!keep[g]) note_spilled(*table_.key_columns()[event_time_key_.value_or(0)], g);
+    compact_values(table_.spill(keep, store));
   }
 
   std::string explain() const override {
@@ -272,6 +302,41 @@ class AggregateOperator final : public Operator {
   }
 
   bool evicts() const { return event_time_key_ && mode_ && *mode_ != OutputMode::Complete; }
+
+  // Spilling is for keyed state that rows and the watermark find by key:
+  // not a global aggregation's one row, not session windows (found by
+  // range), not with state_ttl (its expiry scans the groups in memory).
+  bool spills() const { return state_memory_ > 0 && !keys_.empty() && !sessions_ && !table_.has_ttl(); }
+
+  // The group's stored value (save_state's layout) into group g.
+  std::function<void(uint32_t, std::string_view&)> decoder() {
+    return [this](uint32_t g, std::string_view& value) {
+      grow_groups();
+      if (sessions_) sessions_->set_end(g, codec::get<int64_t>(value));
+      for (auto& a : aggregates_) a.acc->decode(g, value);
+    };
+  }
+
+  // A group left in the store: the earliest event time among them tells when
+  // the watermark closes one (column `time` is the event-time key's).
+  void note_spilled(const Column& time, size_t i) {
+    if (evicts() && time.is_valid(i)) spilled_min_time_ = std::min(spilled_min_time_, event_time(time, i));
+  }
+
+  // Brings back the spilled groups this batch outputs or evicts: all of them
+  // in complete mode, else those the watermark closes.
+  void reload_for_output(int64_t watermark, OutputMode mode) {
+    const bool all = mode == OutputMode::Complete;
+    if (!all && (!evicts() || watermark == kNoWatermark || spilled_min_time_ > watermark)) return;
+    spilled_min_time_ = kEndOfTime;
+    reload_spilled(table_, *spill_store_, [&](const std::vector<const Column*>& keys, size_t row) {
+      if (all) return true;
+      const Column& time = *keys[*event_time_key_];
+      if (time.is_valid(row) && event_time(time, row) <= watermark) return true;
+      note_spilled(time, row);
+      return false;
+    }, decoder());
+  }
 
   // The event time of a group or row: a window's end, or the time key itself.
   int64_t event_time(const Column& key, size_t i) const {
@@ -326,8 +391,10 @@ class AggregateOperator final : public Operator {
   }
 
   // Keeps the groups whose keep[g] is set, in every per-group structure.
-  void compact_groups(const std::vector<uint8_t>& keep) {
-    std::vector<uint32_t> kept = table_.compact(keep);
+  void compact_groups(const std::vector<uint8_t>& keep) { compact_values(table_.compact(keep)); }
+
+  // The per-group values after the table kept the groups `kept` (old ids).
+  void compact_values(const std::vector<uint32_t>& kept) {
     if (kept.size() == updated_.size()) return;
     for (auto& a : aggregates_) a.acc->compact(kept);
     for (size_t i = 0; i < kept.size(); ++i) updated_[i] = updated_[kept[i]];
@@ -410,6 +477,9 @@ class AggregateOperator final : public Operator {
   GroupTable late_table_;  // the groups of this batch's late rows
   std::vector<uint32_t> late_rows_, late_groups_;  // scratch for drop_late
   int64_t eviction_watermark_ = kNoWatermark;
+  size_t state_memory_ = 0;                   // 0: no limit
+  const StateStore* spill_store_ = nullptr;   // where spilled groups are, once spilled
+  int64_t spilled_min_time_ = kEndOfTime;     // the earliest event time among them
   StateOperatorProgress progress_{"stateStoreSave"};
 };
 

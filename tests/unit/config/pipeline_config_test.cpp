@@ -103,7 +103,7 @@ TEST_CASE("load_pipeline: top-level errors name file:line:col") {
         "p.yaml:1:1: expected a map of top-level keys (version, sources, transforms, sinks, ...)");
   CHECK(load_error(std::string(kMinimal) + "sinkz: {}\n").message ==
         "p.yaml:6:1: sinkz: unknown key 'sinkz' (did you mean 'sinks'?); allowed: version, name, checkpoint, "
-        "min_batches_to_retain, trigger, watermark_policy, sources, tables, transforms, sinks");
+        "min_batches_to_retain, state_memory_limit, trigger, watermark_policy, sources, tables, transforms, sinks");
   CHECK(load_error(std::string(kMinimal) + "min_batches_to_retain: 0\n").message ==
         "p.yaml:6:24: min_batches_to_retain: must be at least 1 (the last committed batch is always kept)");
   CHECK(load_error("version: 2\nsources: {}\n").message ==
