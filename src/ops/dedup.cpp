@@ -70,14 +70,26 @@ class DedupOperator final : public Operator {
     groups_.resize(n);
     const uint32_t first_new = static_cast<uint32_t>(table_.size());
     table_.find_or_insert(keys, rows_.data(), n, groups_.data());
+    if (spec_.within_watermark) expires_at_.resize(table_.size());
+    // New to the table, but a spilled key of the store: seen in an earlier batch.
+    seen_before_.assign(table_.size() - first_new, 0);
+    if (table_.spilled())
+      reload_new_groups(table_, *spill_store_, first_new, [&](uint32_t g, std::string_view& value) {
+        seen_before_[g - first_new] = 1;
+        decode_group(g, value);
+      });
     auto sel = std::make_shared<std::vector<uint32_t>>(n);
-    uint32_t* dst = sel->data();
+    new_groups_.clear();
     uint32_t next_new = first_new;
+    size_t kept = 0;
     for (size_t i = 0; i < n; ++i) {
-      dst[next_new - first_new] = rows_[i];
-      next_new += groups_[i] == next_new;
+      if (groups_[i] != next_new) continue;  // new groups are numbered in row order: this is its first row
+      if (!seen_before_[next_new - first_new]) {
+        (*sel)[kept++] = rows_[i];
+        new_groups_.push_back(next_new);
+      }
+      ++next_new;
     }
-    const size_t kept = next_new - first_new;
     if (kept == 0) return;
     sel->resize(kept);
     if (spec_.within_watermark) record_expiry(batch, *sel);
@@ -88,12 +100,15 @@ class DedupOperator final : public Operator {
 
   void end_batch(const BatchContext& ctx, const Emit&) override {
     if (table_.has_ttl()) expire_untouched(ctx.eval.batch_timestamp_us / 1000);
-    if (evicts() && ctx.watermark_us != kNoWatermark) evict(ctx.watermark_us);
+    if (evicts() && ctx.watermark_us != kNoWatermark) {
+      if (table_.spilled() && spilled_min_time_ <= ctx.watermark_us) reload_evictable(ctx.watermark_us);
+      evict(ctx.watermark_us);
+    }
     eviction_watermark_ = ctx.watermark_us;
-    progress_.rows_total = table_.size();
+    progress_.rows_total = table_.size() + table_.spilled();
     progress_.rows_updated = std::exchange(rows_updated_, 0);
     progress_.rows_dropped_by_watermark = std::exchange(rows_late_, 0);
-    progress_.memory_used_bytes = table_.memory_bytes() + expires_at_.capacity() * sizeof(int64_t);
+    progress_.memory_used_bytes = memory_bytes();
   }
 
   // Spark runs a no-data batch whenever the watermark moves, with or without state to evict.
@@ -111,11 +126,27 @@ class DedupOperator final : public Operator {
   }
 
   void load_state(const StateStore& store) override {
-    load_groups(table_, store, [&](uint32_t g, std::string_view& value) {
-      if (!spec_.within_watermark) return;
-      expires_at_.resize(table_.size());
-      expires_at_[g] = codec::get<int64_t>(value);
-    });
+    if (!spills()) return load_groups(table_, store, [&](uint32_t g, std::string_view& v) { decode_group(g, v); });
+    spill_store_ = &store;  // nothing loaded: rows and the watermark bring keys back as they need them
+    reload_spilled(table_, store, [&](const std::vector<const Column*>& keys, size_t row, std::string_view value) {
+      spilled_min_time_ = std::min(spilled_min_time_, stored_eviction_time(keys, row, value));
+      return false;
+    }, [&](uint32_t g, std::string_view& v) { decode_group(g, v); });
+  }
+
+  void set_state_memory(size_t budget_bytes) override {
+    state_memory_ = budget_bytes;
+    table_.track_recency();
+  }
+
+  // Keeps the most recently seen keys; the rest stay in the store only.
+  void spill(const StateStore& store) override {
+    if (!spills() || table_.size() == 0 || memory_bytes() <= state_memory_) return;
+    spill_store_ = &store;
+    std::vector<uint8_t> keep = table_.most_recent_within(state_memory_, memory_bytes());
+    for (uint32_t g = 0; g < table_.size(); ++g)
+      if (!keep[g]) spilled_min_time_ = std::min(spilled_min_time_, eviction_time(g));
+    compact_values(table_.spill(keep, store));
   }
 
   std::string explain() const override {
@@ -149,6 +180,42 @@ class DedupOperator final : public Operator {
   }
 
   bool evicts() const { return spec_.within_watermark || spec_.event_time_key; }
+  // Not with state_ttl: its expiry scans the keys in memory.
+  bool spills() const { return state_memory_ > 0 && !table_.has_ttl(); }
+
+  size_t memory_bytes() const { return table_.memory_bytes() + expires_at_.capacity() * sizeof(int64_t); }
+
+  // A stored value (save_state's layout) into group g.
+  void decode_group(uint32_t g, std::string_view& value) {
+    if (!spec_.within_watermark) return;
+    expires_at_.resize(table_.size());
+    expires_at_[g] = codec::get<int64_t>(value);
+  }
+
+  // When the watermark evicts a key (at or before it): its expiry, or its
+  // event-time key column; never for a null time, nor without evictions.
+  int64_t eviction_time(uint32_t g) const {
+    if (spec_.within_watermark) return expires_at_[g];
+    return key_time(*table_.key_columns()[spec_.event_time_key.value_or(0)], g);
+  }
+  int64_t stored_eviction_time(const std::vector<const Column*>& keys, size_t row, std::string_view value) const {
+    if (spec_.within_watermark) return codec::get<int64_t>(value);
+    return key_time(*keys[spec_.event_time_key.value_or(0)], row);
+  }
+  int64_t key_time(const Column& time, size_t i) const {
+    return !spec_.event_time_key || time.is_null(i) ? kEndOfTime : time.data<int64_t>()[i];
+  }
+
+  // Brings back the spilled keys the watermark evicts, so evict() drops them from the store too.
+  void reload_evictable(int64_t watermark) {
+    spilled_min_time_ = kEndOfTime;
+    reload_spilled(table_, *spill_store_, [&](const std::vector<const Column*>& keys, size_t row, std::string_view value) {
+      const int64_t t = stored_eviction_time(keys, row, value);
+      if (t <= watermark) return true;
+      spilled_min_time_ = std::min(spilled_min_time_, t);
+      return false;
+    }, [&](uint32_t g, std::string_view& v) { decode_group(g, v); });
+  }
 
   // rows_[0..n) = the physical rows of the batch's visible rows.
   size_t visible_rows(const Batch& batch) {
@@ -180,31 +247,21 @@ class DedupOperator final : public Operator {
   void record_expiry(const Batch& batch, const std::vector<uint32_t>& first_rows) {
     const Column& time = event_times(batch);
     const int64_t* micros = time.data<int64_t>();
-    const size_t old = expires_at_.size();
-    expires_at_.resize(old + first_rows.size());
     for (size_t i = 0; i < first_rows.size(); ++i) {
       uint32_t row = first_rows[i];
-      expires_at_[old + i] = (time.is_null(row) ? 0 : micros[row]) + spec_.delay_us;
+      expires_at_[new_groups_[i]] = (time.is_null(row) ? 0 : micros[row]) + spec_.delay_us;
     }
   }
 
   void evict(int64_t watermark) {
     std::vector<uint8_t> keep(table_.size());
-    if (spec_.within_watermark) {
-      for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = expires_at_[g] > watermark;
-    } else {
-      const Column& time = *table_.key_columns()[*spec_.event_time_key];
-      const int64_t* micros = time.data<int64_t>();
-      for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = time.is_null(g) || micros[g] > watermark;
-    }
+    for (uint32_t g = 0; g < table_.size(); ++g) keep[g] = eviction_time(g) > watermark;
     compact_keys(keep);
   }
 
-  void compact_keys(const std::vector<uint8_t>& keep) {
-    std::vector<uint32_t> kept = table_.compact(keep);
-    if (!spec_.within_watermark) return;
-    for (size_t i = 0; i < kept.size(); ++i) expires_at_[i] = expires_at_[kept[i]];
-    expires_at_.resize(kept.size());
+  void compact_keys(const std::vector<uint8_t>& keep) { compact_values(table_.compact(keep)); }
+  void compact_values(const std::vector<uint32_t>& kept) {
+    if (spec_.within_watermark) keep_only(expires_at_, kept);
   }
 
   void expire_untouched(int64_t now_ms) {
@@ -217,7 +274,11 @@ class DedupOperator final : public Operator {
   DedupSpec spec_;
   GroupTable table_;
   std::vector<int64_t> expires_at_;  // per group, within_watermark only
-  std::vector<uint32_t> rows_, groups_;  // scratch for push
+  std::vector<uint32_t> rows_, groups_, new_groups_;  // scratch for push
+  std::vector<uint8_t> seen_before_;                   // scratch for push: per new group
+  size_t state_memory_ = 0;                            // 0: no limit
+  const StateStore* spill_store_ = nullptr;            // where spilled keys are, once spilled
+  int64_t spilled_min_time_ = kEndOfTime;              // the earliest eviction time among them
   uint64_t rows_updated_ = 0, rows_late_ = 0;  // this micro-batch
   int64_t eviction_watermark_ = kNoWatermark;
   StateOperatorProgress progress_;

@@ -1,5 +1,6 @@
 #include "state/group_table.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -210,12 +211,24 @@ std::vector<uint32_t> GroupTable::spill(const std::vector<uint8_t>& keep, const 
   std::vector<uint32_t> kept = drop(keep, false);
   spilled_ += dropped.size();
   if (spilled_ > filter_capacity_) {  // rebuilt from the store, sized anew
-    reload_spilled(*this, store, [](const std::vector<const Column*>&, size_t) { return false; },
+    reload_spilled(*this, store, [](const std::vector<const Column*>&, size_t, std::string_view) { return false; },
                    [](uint32_t, std::string_view&) {});
   } else {
     for (uint64_t h : dropped) add_to_filter(h);
   }
   return kept;
+}
+
+std::vector<uint8_t> GroupTable::most_recent_within(size_t budget_bytes, size_t state_bytes) const {
+  const size_t n = size();
+  const size_t keep_n = std::min(n, budget_bytes / 2 / std::max<size_t>(state_bytes / std::max<size_t>(n, 1), 1));
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep_n), order.end(),
+                   [&](uint32_t a, uint32_t b) { return touched_ms_[a] > touched_ms_[b]; });
+  std::vector<uint8_t> keep(n, 0);
+  for (size_t i = 0; i < keep_n; ++i) keep[order[i]] = 1;
+  return keep;
 }
 
 namespace {
@@ -404,7 +417,8 @@ size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t fi
 }
 
 void reload_spilled(GroupTable& table, const StateStore& store,
-                    const std::function<bool(const std::vector<const Column*>& keys, size_t row)>& wanted,
+                    const std::function<bool(const std::vector<const Column*>& keys, size_t row,
+                                             std::string_view value)>& wanted,
                     const std::function<void(uint32_t g, std::string_view& value)>& decode) {
   std::vector<uint32_t> ids, back;
   std::vector<uint64_t> still_spilled;
@@ -417,7 +431,7 @@ void reload_spilled(GroupTable& table, const StateStore& store,
     back.clear();
     for (uint32_t i = 0; i < n; ++i) {
       if (ids[i] != GroupTable::kNoGroup) continue;  // in memory, and maybe newer than the store
-      if (wanted(keys, i)) back.push_back(i);
+      if (wanted(keys, i, values[i])) back.push_back(i);
       else still_spilled.push_back(table.row_hashes_[i]);
     }
     ids.resize(back.size());

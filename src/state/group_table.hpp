@@ -59,7 +59,6 @@ class GroupTable {
   bool has_ttl() const { return ttl_ms_ > 0; }
   // Remembers touch times without a TTL too: the recency spill() goes by.
   void track_recency() { recency_ = true; }
-  int64_t touched_ms(uint32_t g) const { return touched_ms_[g]; }
   void set_now(int64_t now_ms) { now_ms_ = now_ms; }
   // Clears keep[g] (sized size()) for the groups untouched for the TTL at
   // `now_ms`; returns how many.
@@ -76,6 +75,10 @@ class GroupTable {
   // reload_new_groups and reload_spilled. Returns the kept groups' old ids,
   // as compact() does.
   std::vector<uint32_t> spill(const std::vector<uint8_t>& keep, const StateStore& store);
+  // Which groups to keep when `state_bytes` of state (these groups' and
+  // their values') must fit a budget: the most recently touched ones, in
+  // half of it (room to grow before the next spill). Needs track_recency().
+  std::vector<uint8_t> most_recent_within(size_t budget_bytes, size_t state_bytes) const;
   // Groups in the store and not in memory.
   size_t spilled() const { return spilled_; }
   // Whether group g's key may be a spilled one (a Bloom filter of their
@@ -89,7 +92,7 @@ class GroupTable {
   friend size_t reload_new_groups(GroupTable&, const StateStore&, uint32_t,
                                   const std::function<void(uint32_t, std::string_view&)>&);
   friend void reload_spilled(GroupTable&, const StateStore&,
-                             const std::function<bool(const std::vector<const Column*>&, size_t)>&,
+                             const std::function<bool(const std::vector<const Column*>&, size_t, std::string_view)>&,
                              const std::function<void(uint32_t, std::string_view&)>&);
 
   // What changed since the last save, so a save writes only that (the
@@ -159,11 +162,12 @@ void load_groups(GroupTable& table, const StateStore& store,
 size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t first,
                          const std::function<void(uint32_t g, std::string_view& value)>& decode);
 // Scans the store: every stored group not in memory for which wanted(keys,
-// row) holds (its key decoded into columns, a chunk at a time) comes back;
+// row, value) holds (its key decoded into columns, a chunk at a time) comes back;
 // the others stay spilled and the filter is rebuilt for exactly them. With an
 // empty table (a restart under a memory limit) nothing need be loaded.
 void reload_spilled(GroupTable& table, const StateStore& store,
-                    const std::function<bool(const std::vector<const Column*>& keys, size_t row)>& wanted,
+                    const std::function<bool(const std::vector<const Column*>& keys, size_t row,
+                                             std::string_view value)>& wanted,
                     const std::function<void(uint32_t g, std::string_view& value)>& decode);
 
 }  // namespace runnel

@@ -251,7 +251,7 @@ class AggregateOperator final : public Operator {
   void load_state(const StateStore& store) override {
     if (spills()) {  // nothing loaded: rows and the watermark bring groups back as they need them
       spill_store_ = &store;
-      reload_spilled(table_, store, [&](const std::vector<const Column*>& keys, size_t row) {
+      reload_spilled(table_, store, [&](const std::vector<const Column*>& keys, size_t row, std::string_view) {
         note_spilled(*keys[event_time_key_.value_or(0)], row);
         return false;
       }, decoder());
@@ -266,19 +266,12 @@ class AggregateOperator final : public Operator {
     table_.track_recency();
   }
 
-  // Keeps the most recently touched groups, in half the budget (room to grow
-  // before the next spill); the rest stay in the store only.
+  // Keeps the most recently touched groups; the rest stay in the store only.
   void spill(const StateStore& store) override {
     const size_t n = table_.size();
     if (!spills() || n == 0 || memory_bytes() <= state_memory_) return;
     spill_store_ = &store;
-    const size_t keep_n = std::min(n, state_memory_ / 2 / std::max<size_t>(memory_bytes() / n, 1));
-    std::vector<uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep_n), order.end(),
-                     [&](uint32_t a, uint32_t b) { return table_.touched_ms(a) > table_.touched_ms(b); });
-    std::vector<uint8_t> keep(n, 0);
-    for (size_t i = 0; i < keep_n; ++i) keep[order[i]] = 1;
+    std::vector<uint8_t> keep = table_.most_recent_within(state_memory_, memory_bytes());
     for (uint32_t g = 0; g < n; ++g)
       if (!keep[g]) note_spilled(*table_.key_columns()[event_time_key_.value_or(0)], g);
     compact_values(table_.spill(keep, store));
@@ -329,7 +322,7 @@ class AggregateOperator final : public Operator {
     const bool all = mode == OutputMode::Complete;
     if (!all && (!evicts() || watermark == kNoWatermark || spilled_min_time_ > watermark)) return;
     spilled_min_time_ = kEndOfTime;
-    reload_spilled(table_, *spill_store_, [&](const std::vector<const Column*>& keys, size_t row) {
+    reload_spilled(table_, *spill_store_, [&](const std::vector<const Column*>& keys, size_t row, std::string_view) {
       if (all) return true;
       const Column& time = *keys[*event_time_key_];
       if (time.is_valid(row) && event_time(time, row) <= watermark) return true;

@@ -282,7 +282,7 @@ TEST_CASE("spill leaves groups in the store only; new rows and scans bring them 
   CHECK(stored == 5);
 
   // A scan brings back the spilled groups it wants ("c") and leaves the rest.
-  reload_spilled(table, store, [](const std::vector<const Column*>&, size_t) { return true; }, decode);
+  reload_spilled(table, store, [](const std::vector<const Column*>&, size_t, std::string_view) { return true; }, decode);
   CHECK(keys_of(table) == std::vector<std::string>{"b", "d", "a", "e", "c"});
   CHECK(values.back() == 30);
   CHECK(table.spilled() == 0);
@@ -301,7 +301,7 @@ TEST_CASE("a restart under a memory limit loads nothing: every stored key counts
   }
   GroupTable table({DataType::of(TypeId::String)});
   size_t seen = 0;
-  reload_spilled(table, store, [&](const std::vector<const Column*>&, size_t) { ++seen; return false; },
+  reload_spilled(table, store, [&](const std::vector<const Column*>&, size_t, std::string_view) { ++seen; return false; },
                  [](uint32_t, std::string_view&) { FAIL("nothing is loaded"); });
   CHECK(seen == 5000);
   CHECK(table.size() == 0);
