@@ -203,13 +203,20 @@ void Checkpoint::settle() {
 
 void Checkpoint::commit_state(int64_t batch_id) {
   if (!state_) return;
-  crash_point("before_state_commit", batch_id);
-  state_->commit(batch_id);
-  crash_point("after_state_commit", batch_id);
+  // Written on the background thread while the next batch runs; its commit
+  // marker (write_commit) waits for it, and so does the next batch's settle().
+  defer_log_task([job = state_->prepare_commit(batch_id), batch_id] {
+    crash_point("before_state_commit", batch_id);
+    job();
+    crash_point("after_state_commit", batch_id);
+  });
 }
 
 void Checkpoint::write_commit(int64_t batch_id, const CommitEntry& entry) {
-  write_log_file_deferred(dir_ + "/commits/" + std::to_string(batch_id), to_json(entry));
+  // The marker vouches for the state of batch N: that is made durable first.
+  std::function<void()> sync_state;
+  if (state_) sync_state = [state = state_.get()] { state->sync(); };
+  write_log_file_deferred(dir_ + "/commits/" + std::to_string(batch_id), to_json(entry), std::move(sync_state));
   unsettled_commit_ = batch_id;
 }
 

@@ -75,10 +75,12 @@ std::string read_whole(const std::string& path) {
   return text;
 }
 
-// A file written under its temporary name, waiting to be made durable and put in place.
+// A file written under its temporary name, waiting to be made durable and put
+// in place; or, with no file (fd -1), only a task to run in order.
 struct DeferredWrite {
   int fd;
   std::string temp, path;
+  std::function<void()> first;
 };
 
 // The background thread behind the deferred writes: fsync, rename, fsync the
@@ -128,7 +130,7 @@ class DeferredWrites {
       const bool failed = !error_.empty();
       lock.unlock();
       std::string error = failed ? "" : make_durable(w);
-      if (failed) ::close(w.fd);
+      if (failed && w.fd >= 0) ::close(w.fd);
       lock.lock();
       if (error_.empty()) error_ = error;
       if (--pending_ == 0) done_.notify_all();
@@ -138,11 +140,16 @@ class DeferredWrites {
   // Returns the failure, or "".
   static std::string make_durable(const DeferredWrite& w) {
     try {
+      if (w.fd < 0) {
+        w.first();
+        return "";
+      }
       int rc = ::fsync(w.fd);
       int saved = errno;
       ::close(w.fd);
       errno = saved;
       if (rc != 0) io_fail("fsync", w.temp);
+      if (w.first) w.first();
       if (::rename(w.temp.c_str(), w.path.c_str()) != 0) io_fail("rename", w.temp);
       fsync_directory(parent_of(w.path));
       return "";
@@ -186,7 +193,7 @@ void remove_file(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) io_fail("remove", path);
 }
 
-void write_log_bytes_deferred(const std::string& path, std::string_view body) {
+void write_log_bytes_deferred(const std::string& path, std::string_view body, std::function<void()> first) {
   std::filesystem::path p(path);
   std::string temp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -199,12 +206,16 @@ void write_log_bytes_deferred(const std::string& path, std::string_view body) {
     ::close(fd);
     throw;
   }
-  DeferredWrites::instance().add(DeferredWrite{fd, std::move(temp), path});
+  DeferredWrites::instance().add(DeferredWrite{fd, std::move(temp), path, std::move(first)});
 }
 
 void write_log_bytes(const std::string& path, std::string_view body) {
   write_log_bytes_deferred(path, body);
   wait_for_log_writes();
+}
+
+void defer_log_task(std::function<void()> task) {
+  DeferredWrites::instance().add(DeferredWrite{-1, "", "", std::move(task)});
 }
 
 void wait_for_log_writes() { DeferredWrites::instance().wait(); }
@@ -225,8 +236,8 @@ std::string read_log_bytes(const std::string& path) {
 
 void write_log_file(const std::string& path, const nlohmann::json& body) { write_log_bytes(path, body.dump()); }
 
-void write_log_file_deferred(const std::string& path, const nlohmann::json& body) {
-  write_log_bytes_deferred(path, body.dump());
+void write_log_file_deferred(const std::string& path, const nlohmann::json& body, std::function<void()> first) {
+  write_log_bytes_deferred(path, body.dump(), std::move(first));
 }
 
 nlohmann::json read_log_file(const std::string& path) {

@@ -15,6 +15,7 @@
 // barrier the commit protocol places before anything that must follow them.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,8 +32,15 @@ nlohmann::json read_log_file(const std::string& path);
 // The same for any bytes (the body may hold line breaks): the stdin source's write-ahead log.
 void write_log_bytes(const std::string& path, std::string_view body);
 std::string read_log_bytes(const std::string& path);
-void write_log_file_deferred(const std::string& path, const nlohmann::json& body);
-void write_log_bytes_deferred(const std::string& path, std::string_view body);
+// `first`, if given, runs on the background thread before the file is put in
+// place (to make durable what the file vouches for, in the same order).
+void write_log_file_deferred(const std::string& path, const nlohmann::json& body,
+                             std::function<void()> first = nullptr);
+void write_log_bytes_deferred(const std::string& path, std::string_view body, std::function<void()> first = nullptr);
+// Runs `task` on the background thread, in order with the deferred writes
+// (the state store's commit of a batch, between its offsets and its marker).
+// A task that throws Error fails the writes after it as a failed write does.
+void defer_log_task(std::function<void()> task);
 // Returns once every deferred write is in place and durable; throws the first
 // failure (Error(IO)), once: no deferred file after it was renamed.
 void wait_for_log_writes();

@@ -272,7 +272,10 @@ struct Executor::State {
     ctx.watermark_us = end_of_stream ? kEndOfTime : watermark_us();
     if (replayed && !end_of_stream && !watermark_ops.empty()) ctx.watermark_us = replayed->batch_watermark_ms * 1000;
     ctx.eval.batch_timestamp_us = (replayed ? replayed->batch_timestamp_ms : now_ms()) * 1000;
-    if (checkpoint && !replayed) checkpoint->write_offsets(batch_id, offset_seq(ends, end_of_stream));
+    if (checkpoint && !replayed) {
+      checkpoint->write_offsets(batch_id, offset_seq(ends, end_of_stream));
+      bp.lap("walCommit");
+    }
     for (auto& k : graph.sinks) {
       k->rows_out = 0;
       k->sink->begin_batch(batch_id);
@@ -296,8 +299,12 @@ struct Executor::State {
     }
     for (auto& k : graph.sinks) k->sink->commit(batch_id);
     if (checkpoint) commit_state();
+    bp.lap("addBatch");
     EventTimeStats stats = advance_watermark();
-    if (checkpoint) checkpoint->write_commit(batch_id, CommitEntry{watermark_ms, op_watermarks_ms});
+    if (checkpoint) {
+      checkpoint->write_commit(batch_id, CommitEntry{watermark_ms, op_watermarks_ms});
+      bp.lap("commitOffsets");
+    }
     for (size_t i = 0; i < graph.sources.size(); ++i) {
       auto& s = *graph.sources[i];
       if (!ends[i]) continue;

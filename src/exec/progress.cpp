@@ -94,8 +94,24 @@ BatchProgress ProgressReporter::begin(int64_t batch_id) {
   b.batch_id = batch_id;
   b.start_us = wall_us();
   b.started = std::chrono::steady_clock::now();
+  b.lap_start = b.started;
   return b;
 }
+
+void BatchProgress::lap(const char* name) {
+  auto now = std::chrono::steady_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - lap_start).count();
+  durations[name] = durations.value(name, int64_t{0}) + static_cast<int64_t>(ms);
+  lap_start = now;
+}
+
+namespace {
+nlohmann::json duration_ms(const BatchProgress& b, double seconds) {
+  nlohmann::json d = b.durations;
+  d["triggerExecution"] = static_cast<int64_t>(seconds * 1000);
+  return d;
+}
+}  // namespace
 
 void ProgressReporter::end(const BatchProgress& b, const Graph& graph) {
   auto now = std::chrono::steady_clock::now();
@@ -121,7 +137,7 @@ void ProgressReporter::end(const BatchProgress& b, const Graph& graph) {
       {"numInputRows", b.input_rows},
       {"inputRowsPerSecond", per_second(b.input_rows, since_previous)},
       {"processedRowsPerSecond", per_second(b.input_rows, seconds)},
-      {"durationMs", {{"triggerExecution", static_cast<int64_t>(seconds * 1000)}}},
+      {"durationMs", duration_ms(b, seconds)},
       {"eventTime", b.event_time},
       {"stateOperators", std::move(state)},
       {"sources", b.sources},

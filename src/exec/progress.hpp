@@ -24,8 +24,13 @@ struct BatchProgress {
   uint64_t input_rows = 0;
   nlohmann::json sources = nlohmann::json::array();
   nlohmann::json event_time = nlohmann::json::object();  // Spark's eventTime {min, max, avg, watermark}
+  // Spark's durationMs phases (walCommit, addBatch, commitOffsets) besides triggerExecution.
+  nlohmann::json durations = nlohmann::json::object();
+  std::chrono::steady_clock::time_point lap_start;
 
   void source(const SourceNode& node, const std::optional<nlohmann::json>& end, uint64_t rows);
+  // Adds the time since the previous lap (or the start) to phase `name`.
+  void lap(const char* name);
 };
 
 class ProgressReporter {

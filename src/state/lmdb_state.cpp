@@ -25,8 +25,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <utility>
 
 #include "base/error.hpp"
@@ -160,8 +162,12 @@ struct CursorCloser {
 using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
 
 class LmdbStore;
+using Staged = std::map<std::string, std::optional<std::string>, std::less<>>;  // nullopt: removed
 
 // The environment behind LmdbStateEnv (its Impl), shared with the stores.
+// A commit prepared on the executor's thread may run on the checkpoint's
+// background thread: until it has, every LMDB access of the stores waits
+// (await), so LMDB is only ever used by one thread at a time.
 struct Environment {
   std::string dir;
   std::string file;  // DIR/data.mdb, named in every error
@@ -171,8 +177,15 @@ struct Environment {
   MDB_dbi meta = 0;
   std::map<std::string, MDB_dbi, std::less<>> databases;  // by name, every one opened
   std::map<std::string, std::unique_ptr<LmdbStore>, std::less<>> stores;
+  mutable std::mutex commit_mu;
+  mutable std::condition_variable commit_done;
+  int commits_in_flight = 0;
 
   ~Environment();
+  void await() const {
+    std::unique_lock lock(commit_mu);
+    commit_done.wait(lock, [this] { return commits_in_flight == 0; });
+  }
 
   void check(int rc, std::string_view what) const {
     if (rc == 0) return;
@@ -208,7 +221,7 @@ struct Environment {
   }
   void update_stats(MDB_txn* txn, std::string_view operator_id, const StatsDelta& delta, UndoRecord& undo);
   std::pair<uint64_t, uint64_t> read_stats(MDB_txn* txn, std::string_view operator_id) const;
-  void commit(const std::vector<LmdbStore*>& to_commit, int64_t new_version);
+  std::function<void()> prepare_commit(const std::vector<LmdbStore*>& to_commit, int64_t new_version);
   void apply_undo(MDB_txn* txn, int64_t to_version);
 };
 
@@ -280,31 +293,33 @@ class LmdbStore final : public StateStore {
   LmdbStore(Environment& impl, std::string operator_id, std::string database, MDB_dbi dbi)
       : impl_(impl), operator_id_(std::move(operator_id)), database_(std::move(database)), dbi_(dbi) {}
 
-  int64_t version() const override { return impl_.version; }
+  int64_t version() const override {
+    impl_.await();
+    return impl_.version;
+  }
   std::optional<std::string> get(std::string_view key) const override;
   void put(std::string_view key, std::string_view value) override { staged_[std::string(key)] = std::string(value); }
   void remove(std::string_view key) override { staged_[std::string(key)] = std::nullopt; }
   void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override;
   // Commits this store's changes alone (tests); the executor commits every
   // store at once with LmdbStateEnv::commit.
-  void commit(int64_t version) override { impl_.commit({this}, version); }
+  void commit(int64_t version) override { impl_.prepare_commit({this}, version)(); }
   void abort() override { staged_.clear(); }
 
   const std::string& operator_id() const { return operator_id_; }
-  bool has_staged() const { return !staged_.empty(); }
-  // Writes the staged changes in `txn`, recording previous values in `undo`.
-  StatsDelta write_staged(MDB_txn* txn, UndoRecord& undo) const;
+  Staged take_staged() { return std::exchange(staged_, {}); }
+  // Writes `staged` (taken from this store) in `txn`, recording previous values in `undo`.
+  StatsDelta write_staged(MDB_txn* txn, const Staged& staged, UndoRecord& undo) const;
 
  private:
-  using Staged = std::map<std::string, std::optional<std::string>, std::less<>>;
   bool is_direct(std::string_view key) const { return key.size() + 1 < impl_.max_key; }
   std::string stored_key(std::string_view key) const {
     std::string stored(1, kKeyTag);
     stored.append(is_direct(key) ? key : key.substr(0, impl_.max_key - 1));
     return stored;
   }
-  Staged::const_iterator write_bucket(MDB_cursor* cursor, Staged::const_iterator first, uint32_t undo_db,
-                                      UndoRecord& undo, StatsDelta& delta) const;
+  Staged::const_iterator write_bucket(MDB_cursor* cursor, const Staged& staged, Staged::const_iterator first,
+                                      uint32_t undo_db, UndoRecord& undo, StatsDelta& delta) const;
 
   Environment& impl_;
   std::string operator_id_;
@@ -315,6 +330,7 @@ class LmdbStore final : public StateStore {
 
 std::optional<std::string> LmdbStore::get(std::string_view key) const {
   if (auto it = staged_.find(key); it != staged_.end()) return it->second;
+  impl_.await();
   ReadTxn txn(impl_);
   MDB_val value;
   if (!impl_.get(txn.get(), dbi_, stored_key(key), value)) return std::nullopt;
@@ -326,6 +342,7 @@ std::optional<std::string> LmdbStore::get(std::string_view key) const {
 }
 
 void LmdbStore::for_each(const std::function<void(std::string_view, std::string_view)>& fn) const {
+  impl_.await();
   ReadTxn txn(impl_);
   CommittedEntries committed(impl_, txn.get(), dbi_);
   bool more = committed.next();
@@ -343,13 +360,13 @@ void LmdbStore::for_each(const std::function<void(std::string_view, std::string_
   }
 }
 
-StatsDelta LmdbStore::write_staged(MDB_txn* txn, UndoRecord& undo) const {
+StatsDelta LmdbStore::write_staged(MDB_txn* txn, const Staged& staged, UndoRecord& undo) const {
   StatsDelta delta;
   Cursor cursor = impl_.cursor(txn, dbi_);
   uint32_t undo_db = undo.database(database_);
-  for (auto it = staged_.begin(); it != staged_.end();) {
+  for (auto it = staged.begin(); it != staged.end();) {
     if (!is_direct(it->first)) {
-      it = write_bucket(cursor.get(), it, undo_db, undo, delta);
+      it = write_bucket(cursor.get(), staged, it, undo_db, undo, delta);
       continue;
     }
     const auto& [key, value] = *it++;
@@ -374,14 +391,13 @@ StatsDelta LmdbStore::write_staged(MDB_txn* txn, UndoRecord& undo) const {
 
 // Rewrites the bucket of the long key at `first` with every staged change
 // that falls into it (a contiguous range: the keys sharing its prefix).
-LmdbStore::Staged::const_iterator LmdbStore::write_bucket(MDB_cursor* cursor, Staged::const_iterator first,
-                                                          uint32_t undo_db, UndoRecord& undo,
-                                                          StatsDelta& delta) const {
+Staged::const_iterator LmdbStore::write_bucket(MDB_cursor* cursor, const Staged& staged, Staged::const_iterator first,
+                                               uint32_t undo_db, UndoRecord& undo, StatsDelta& delta) const {
   const size_t prefix_size = impl_.max_key - 1;
   std::string stored = stored_key(first->first);
   std::string_view prefix = std::string_view(stored).substr(1);
   auto last = first;
-  while (last != staged_.end() && std::string_view(last->first).substr(0, prefix_size) == prefix) ++last;
+  while (last != staged.end() && std::string_view(last->first).substr(0, prefix_size) == prefix) ++last;
 
   MDB_val k = to_val(stored), previous;
   int rc = mdb_cursor_get(cursor, &k, &previous, MDB_SET_KEY);
@@ -423,6 +439,7 @@ LmdbStore::Staged::const_iterator LmdbStore::write_bucket(MDB_cursor* cursor, St
 }  // namespace
 
 Environment::~Environment() {
+  await();
   if (env != nullptr) mdb_env_close(env);
 }
 
@@ -435,9 +452,10 @@ void Environment::open(const std::string& directory) {
   check(mdb_env_create(&env), "create an LMDB environment");
   check(mdb_env_set_maxdbs(env, kMaxDatabases), "set the number of databases");
   check(mdb_env_set_mapsize(env, kInitialMapSize), "set the map size");
-  // Sync on commit stays on: commits/N of the checkpoint relies on the
-  // state of batch N being durable first.
-  check(mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0644), "open");
+  // A commit flushes its data pages but not the meta page that makes it the
+  // current version (still all-or-nothing after a crash): sync() flushes
+  // that before the checkpoint's commits/N, off the batch's path.
+  check(mdb_env_open(env, dir.c_str(), MDB_NOTLS | MDB_NOMETASYNC, 0644), "open");
   int stale_readers = 0;  // left by a killed process
   check(mdb_reader_check(env, &stale_readers), "clear stale readers");
   verify_file_size();
@@ -551,22 +569,39 @@ void Environment::update_stats(MDB_txn* txn, std::string_view operator_id, const
   put_meta(txn, std::string(kStatsPrefix) + std::string(operator_id), value, undo);
 }
 
-void Environment::commit(const std::vector<LmdbStore*>& to_commit, int64_t new_version) {
+std::function<void()> Environment::prepare_commit(const std::vector<LmdbStore*>& to_commit, int64_t new_version) {
+  await();  // commits are in order (the executor's settle() has waited for the last one already)
   RUNNEL_ASSERT(new_version > version);
-  write("commit state version " + std::to_string(new_version), [&](MDB_txn* txn) {
-    UndoRecord undo(new_version);
-    for (LmdbStore* store : to_commit) {
-      if (!store->has_staged()) continue;
-      StatsDelta delta = store->write_staged(txn, undo);
-      update_stats(txn, store->operator_id(), delta, undo);
-    }
-    put_meta(txn, kVersionKey, encode_fixed(new_version), undo);
-    std::string record = undo.encode();
-    MDB_val k = to_val(kUndoKey), v = to_val(record);
-    check(mdb_put(txn, meta, &k, &v, 0), "write the undo record");
+  struct Taken {
+    LmdbStore* store;
+    Staged staged;
+  };
+  auto taken = std::make_shared<std::vector<Taken>>();
+  for (LmdbStore* store : to_commit) {
+    Staged staged = store->take_staged();
+    if (!staged.empty()) taken->push_back({store, std::move(staged)});
+  }
+  // In flight until the job has run, or was dropped unrun (a failure before it).
+  {
+    std::lock_guard lock(commit_mu);
+    ++commits_in_flight;
+  }
+  auto in_flight = std::shared_ptr<void>(nullptr, [this](void*) {
+    std::lock_guard lock(commit_mu);
+    --commits_in_flight;
+    commit_done.notify_all();
   });
-  for (LmdbStore* store : to_commit) store->abort();
-  version = new_version;
+  return [this, taken, new_version, in_flight] {
+    write("commit state version " + std::to_string(new_version), [&](MDB_txn* txn) {
+      UndoRecord undo(new_version);
+      for (const Taken& t : *taken) update_stats(txn, t.store->operator_id(), t.store->write_staged(txn, t.staged, undo), undo);
+      put_meta(txn, kVersionKey, encode_fixed(new_version), undo);
+      std::string record = undo.encode();
+      MDB_val k = to_val(kUndoKey), v = to_val(record);
+      check(mdb_put(txn, meta, &k, &v, 0), "write the undo record");
+    });
+    version = new_version;  // read by others only after await()
+  };
 }
 
 void Environment::apply_undo(MDB_txn* txn, int64_t to_version) {
@@ -630,27 +665,37 @@ StateStore& LmdbStateEnv::store(const std::string& operator_id) {
   return *store;
 }
 
-int64_t LmdbStateEnv::version() const { return impl_->version; }
+int64_t LmdbStateEnv::version() const {
+  impl_->await();
+  return impl_->version;
+}
 
-void LmdbStateEnv::commit(int64_t version) {
+void LmdbStateEnv::commit(int64_t version) { prepare_commit(version)(); }
+
+std::function<void()> LmdbStateEnv::prepare_commit(int64_t version) {
   std::vector<LmdbStore*> all;
   for (auto& [id, store] : impl_->stores) all.push_back(store.get());
-  impl_->commit(all, version);
+  return impl_->prepare_commit(all, version);
 }
+
+void LmdbStateEnv::sync() { impl_->check(mdb_env_sync(impl_->env, 1), "sync"); }
 
 void LmdbStateEnv::rollback_to(int64_t version) {
   auto& impl = *impl_;
+  impl.await();
   if (version != impl.version) {
     RUNNEL_ASSERT(version == impl.version - 1);
     impl.write("roll state back to version " + std::to_string(version),
                [&](MDB_txn* txn) { impl.apply_undo(txn, version); });
     impl.version = version;
+    sync();  // before the batch re-runs from it
   }
   for (auto& [id, store] : impl.stores) store->abort();
 }
 
 std::vector<StateStoreStats> LmdbStateEnv::stats() const {
   const auto& impl = *impl_;
+  impl.await();
   ReadTxn txn(impl);
   std::vector<StateStoreStats> out;
   for (const auto& [name, dbi] : impl.databases) {

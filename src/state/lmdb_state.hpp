@@ -12,6 +12,7 @@
 // from the state it started from. The map size grows as needed.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,8 +46,16 @@ class LmdbStateEnv {
 
   // The last committed version, -1 when none.
   int64_t version() const;
-  // Writes all stores' staged changes as `version` in one transaction.
+  // Writes all stores' staged changes as `version` in one transaction. Its
+  // data is flushed; the version becomes durable with sync().
   void commit(int64_t version);
+  // The same in two steps: takes the staged changes now (the stores go on
+  // staging the next batch's) and returns the job that writes them, which may
+  // run on another thread; until it has run, reads of the stores wait for it.
+  std::function<void()> prepare_commit(int64_t version);
+  // Makes the last commit durable (LMDB's meta page); may run on another
+  // thread than the commits.
+  void sync();
   // Goes back to `version`, which must be version() or version() - 1 (the
   // undo record of the last commit); drops staged changes.
   void rollback_to(int64_t version);
