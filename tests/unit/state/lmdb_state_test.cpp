@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "base/error.hpp"
 
@@ -394,6 +395,39 @@ TEST_CASE("lmdb state: a failed write (full disk) is an I/O error and keeps the 
   env.store("op").put("b", "2");  // with room again, the next commit works
   env.commit(1);
   CHECK(entries(env.store("op")) == Entries{{"a", "1"}, {"b", "2"}});
+}
+
+TEST_CASE("lmdb state: a prepared commit runs on another thread while the next batch stages; reads wait for it") {
+  TempDir tmp;
+  LmdbStateEnv env(tmp.state());
+  StateStore& store = env.store("op");
+  store.put("a", "1");
+  std::function<void()> job = env.prepare_commit(0);
+  store.put("b", "2");  // the next batch's change, staged while the commit is pending
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    job();
+    job = nullptr;  // the job's last copy gone: no longer in flight
+  });
+  CHECK(env.version() == 0);  // waited for the writer
+  CHECK(entries(store) == Entries{{"a", "1"}, {"b", "2"}});
+  writer.join();
+  env.commit(1);
+  store.put("c", "3");
+  env.rollback_to(0);  // the undo record of commit 1: back to what job 0 wrote
+  CHECK(entries(store) == Entries{{"a", "1"}});
+}
+
+TEST_CASE("lmdb state: a prepared commit dropped unrun (a failure before it ran) commits nothing") {
+  TempDir tmp;
+  LmdbStateEnv env(tmp.state());
+  env.store("op").put("a", "1");
+  env.commit(0);
+  env.store("op").put("b", "2");
+  std::function<void()> job = env.prepare_commit(1);
+  job = nullptr;
+  CHECK(env.version() == 0);
+  CHECK(entries(env.store("op")) == Entries{{"a", "1"}});
 }
 
 // RUNNEL_STATE_BENCH=1 build/tests/unit_tests -tc='*benchmark*' -s
