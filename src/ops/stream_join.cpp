@@ -404,6 +404,16 @@ class StreamJoinOperator final : public Operator {
     return evicts && next_watermark_us != kNoWatermark && next_watermark_us > eviction_watermark_;
   }
 
+  // Spark's produceOutputWatermark: the lesser of the sides' eviction bounds (a key bound is the watermark).
+  int64_t output_watermark_lag_us() const override {
+    int64_t lag = 0;
+    for (auto& s : sides_) {
+      const Eviction& e = s.spec().eviction;
+      if (!e.key_ordinal && e.offset_us && s.spec().event_time) lag = std::max(lag, -*e.offset_us);
+    }
+    return lag;
+  }
+
   std::optional<StateOperatorProgress> state_progress() const override { return progress_; }
 
   void save_state(StateStore& store) const override {
