@@ -130,11 +130,10 @@ class SideBuffer {
     keys_->find(flat_key_columns(keys), rows.data(), rows.size(), groups.data());
   }
 
-  // Calls fn(row) for the live rows of group g, in arrival order.
+  // Calls fn(row) for the live rows of group g, in arrival order (evicted rows are unlinked).
   template <class Fn>
   void for_each_in_group(uint32_t g, Fn&& fn) const {
-    for (uint32_t r = head_[g]; r != kNone; r = next_[r])
-      if (alive_[r]) fn(r);
+    for (uint32_t r = head_[g]; r != kNone; r = next_[r]) fn(r);
   }
 
   // Buffers rows[i] of the dense batch `input` (its keys `keys`) with matched flags matched[i].
@@ -170,6 +169,7 @@ class SideBuffer {
     }
     for (uint32_t r : gone) {
       alive_[r] = 0;
+      unlink(r);
       removed_.push_back(ids_[r]);
     }
     live_ -= gone.size();
@@ -199,7 +199,7 @@ class SideBuffer {
   }
 
   size_t memory_bytes() const {
-    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 3 * sizeof(uint32_t) + 2) +
+    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 4 * sizeof(uint32_t) + 2) +
                    head_.capacity() * sizeof(uint32_t);
     for (auto& c : columns_) {
       bytes += c->capacity() * std::max<size_t>(physical_width(c->id()), 1);
@@ -257,6 +257,12 @@ class SideBuffer {
   }
 
  private:
+  void unlink(uint32_t r) {
+    const uint32_t g = group_[r];
+    (prev_[r] == kNone ? head_[g] : next_[prev_[r]]) = next_[r];
+    (next_[r] == kNone ? tail_[g] : prev_[next_[r]]) = prev_[r];
+  }
+
   char side_tag() const { return spec_.side == kLeft ? 'L' : 'R'; }
 
   // Side tag, then the sequence number big-endian (entries of a side in arrival order).
@@ -285,6 +291,7 @@ class SideBuffer {
     keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
     group_.clear();
     next_.clear();
+    prev_.clear();
     head_.clear();
     tail_.clear();
     heap_ = {};
@@ -317,6 +324,7 @@ class SideBuffer {
       const uint32_t r = first + static_cast<uint32_t>(i), g = groups[i];
       group_.push_back(g);
       next_.push_back(kNone);
+      prev_.push_back(tail_[g]);
       if (tail_[g] == kNone)
         head_[g] = r;
       else
@@ -332,7 +340,7 @@ class SideBuffer {
   SideSpec spec_;
   std::vector<ColumnRef> columns_;
   std::unique_ptr<GroupTable> keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
-  std::vector<uint32_t> group_, next_;  // per row
+  std::vector<uint32_t> group_, next_, prev_;  // per row: its group's chain
   std::vector<uint32_t> head_, tail_;   // per group
   std::vector<uint64_t> ids_;           // per row: its sequence number (its store key)
   std::vector<uint8_t> matched_, alive_;
