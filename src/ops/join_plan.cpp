@@ -150,6 +150,9 @@ void plan_on(JoinPlan& plan, const config::Node& on, const Sides& sides) {
       }
       plan.residual.push_back(expr::bind(c, sides.pair));
       plan.residual_ast.push_back(c);
+      if (const int read = sides_read(*c, sides); read == 1 || read == 2)
+        plan.side_filter[read - 1].push_back(
+            expr::bind(c, read == 1 ? sides.left_part() : sides.right_part()));
       if (plan.residual.back()->type().id != TypeId::Boolean)
         expr::throw_expr_error(
             text, c->offset,

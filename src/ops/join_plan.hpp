@@ -61,8 +61,11 @@ struct JoinPlan {
   std::vector<JoinKey> keys;
   std::vector<std::unique_ptr<expr::Expression>> residual;  // over the pair schema
   std::vector<expr::AstPtr> residual_ast;                   // the same, as written (names of the pair schema)
-  SchemaRef pair_schema;                                    // left columns, then the right's
-  size_t left_width = 0;                                    // columns of the left side
+  // The residual conjuncts that read one side only, bound to that side's
+  // columns (Spark's pre-join filters): [0] the left's, [1] the right's.
+  std::vector<std::unique_ptr<expr::Expression>> side_filter[2];
+  SchemaRef pair_schema;  // left columns, then the right's
+  size_t left_width = 0;  // columns of the left side
   std::vector<OutputColumn> output;
   SchemaRef output_schema;
 };

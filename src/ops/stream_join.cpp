@@ -341,8 +341,8 @@ class SideBuffer {
   std::vector<ColumnRef> columns_;
   std::unique_ptr<GroupTable> keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
   std::vector<uint32_t> group_, next_, prev_;  // per row: its group's chain
-  std::vector<uint32_t> head_, tail_;   // per group
-  std::vector<uint64_t> ids_;           // per row: its sequence number (its store key)
+  std::vector<uint32_t> head_, tail_;          // per group
+  std::vector<uint64_t> ids_;                  // per row: its sequence number (its store key)
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
   using Due = std::pair<int64_t, uint32_t>;  // (watermark that evicts it, row)
@@ -379,7 +379,7 @@ class StreamJoinOperator final : public Operator {
   void push_port(int port, const BatchContext& ctx, Batch& batch, const Emit& out) override {
     if (batch.empty()) return;
     const Side side = port == 0 ? kLeft : kRight;
-    Batch input = drop_late(ctx, side, batch.dense());
+    Batch input = pre_filter(ctx, side, drop_late(ctx, side, batch.dense()), out);
     if (input.num_rows == 0) return;
     std::vector<ColumnRef> keys = key_columns(plan_.keys, side == kRight, input, ctx.eval);
     std::vector<uint32_t> mine, theirs;
@@ -456,6 +456,27 @@ class StreamJoinOperator final : public Operator {
     return dense;
   }
 
+  // Spark's pre-join filter: a row failing a condition on its own side's
+  // columns can match nothing, so it is not buffered; on a preserved side of
+  // an outer join it comes out with nulls at once. Returns the other rows.
+  Batch pre_filter(const BatchContext& ctx, Side side, Batch input, const Emit& out) {
+    const auto& filters = plan_.side_filter[side];
+    if (filters.empty() || input.num_rows == 0) return input;
+    std::vector<uint8_t> pass(input.num_rows, 1);
+    for (auto& f : filters) {
+      ColumnRef holds = f->evaluate(input, ctx.eval);
+      const uint8_t* value = holds->data<uint8_t>();
+      for (size_t i = 0; i < pass.size(); ++i) pass[i] &= holds->is_valid(i) && value[i];
+    }
+    std::vector<uint32_t> kept, failed;
+    for (uint32_t r = 0; r < input.num_rows; ++r) (pass[r] ? kept : failed).push_back(r);
+    if (failed.empty()) return input;
+    if (preserves(side)) emit_with_nulls(side, input.columns, input.num_rows, failed, out);
+    Batch rest{input.schema, {}, kept.size(), nullptr};
+    for (auto& c : input.columns) rest.columns.push_back(c->gather(kept.data(), kept.size()));
+    return rest;
+  }
+
   // The (new row, buffered row of the other side) pairs with equal keys.
   // Left semi, right rows probing: only left rows not matched yet.
   void probe(Side side, const std::vector<ColumnRef>& keys, size_t n, std::vector<uint32_t>& mine,
@@ -529,6 +550,19 @@ class StreamJoinOperator final : public Operator {
     return plan_.type == (side == kLeft ? JoinType::LeftOuter : JoinType::RightOuter);
   }
 
+  // Rows `rows` of one side's columns, the other side's columns null.
+  void emit_with_nulls(Side side, const std::vector<ColumnRef>& columns, size_t num_rows,
+                       const std::vector<uint32_t>& rows, const Emit& out) const {
+    if (rows.empty()) return;
+    const std::vector<uint32_t> none(rows.size(), kNoMatch);
+    const SideBuffer& other = sides_[1 - side];
+    const bool left = side == kLeft;
+    Batch result = output_pairs(plan_, left ? columns : other.columns(), left ? num_rows : other.rows(),
+                                left ? other.columns() : columns, left ? other.rows() : num_rows,
+                                left ? rows : none, left ? none : rows);
+    out(result);
+  }
+
   // Evicts what the watermark lets go; an outer join's unmatched rows come out with nulls.
   void evict(const BatchContext& ctx, Side side, const Emit& out) {
     SideBuffer& buffer = sides_[side];
@@ -540,16 +574,7 @@ class StreamJoinOperator final : public Operator {
       std::vector<uint32_t> unmatched;
       for (uint32_t r : gone)
         if (!buffer.matched(r)) unmatched.push_back(r);
-      if (!unmatched.empty()) {
-        std::vector<uint32_t> none(unmatched.size(), kNoMatch);
-        const SideBuffer& other = sides_[1 - side];
-        const bool left = side == kLeft;
-        Batch result = output_pairs(
-            plan_, left ? buffer.columns() : other.columns(), left ? buffer.rows() : other.rows(),
-            left ? other.columns() : buffer.columns(), left ? other.rows() : buffer.rows(),
-            left ? unmatched : none, left ? none : unmatched);
-        out(result);
-      }
+      emit_with_nulls(side, buffer.columns(), buffer.rows(), unmatched, out);
     }
     buffer.compact_if_sparse();
   }
