@@ -130,11 +130,8 @@ std::optional<JoinKey> as_key(const expr::AstPtr& c, const Sides& sides, const c
   if (!((a == 1 && b == 2) || (a == 2 && b == 1))) return std::nullopt;
   const expr::AstPtr& l = a == 1 ? c->children[0] : c->children[1];
   const expr::AstPtr& r = a == 1 ? c->children[1] : c->children[0];
-  JoinKey key = make_key(expr::bind(l, sides.left_part()), expr::bind(r, sides.right_part()),
-                         c->op == expr::AstOp::NullSafeEq, at);
-  key.left_ast = l;
-  key.right_ast = r;
-  return key;
+  return make_key(expr::bind(l, sides.left_part()), expr::bind(r, sides.right_part()),
+                  c->op == expr::AstOp::NullSafeEq, at);
 }
 
 void plan_on(JoinPlan& plan, const config::Node& on, const Sides& sides) {

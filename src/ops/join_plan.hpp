@@ -44,8 +44,6 @@ struct JoinKey {
   std::unique_ptr<expr::Expression> left, right;
   DataType type;
   bool null_safe = false;  // <=>
-  expr::AstPtr left_ast = nullptr,
-               right_ast = nullptr;  // as written in `on` (names of the pair schema); null for `using`
 };
 
 // Where an output column comes from; a USING key also names the other

@@ -603,22 +603,8 @@ class StreamJoinOperator final : public Operator {
 
 // ---- planning ----
 
-// Whether a key expression carries a side's event time, as Spark's watermark
-// metadata does: the watermarked column itself, or a window() of it.
-bool is_event_time(const expr::Expression& bound, const expr::AstPtr& ast, const Schema& pair, size_t offset,
-                   std::optional<size_t> event_time) {
-  if (!event_time) return false;
-  if (bound.column_index() == event_time) return true;
-  if (!ast || ast->kind != expr::AstKind::Call || expr::ascii_lower(ast->name) != "window" ||
-      ast->children.empty())
-    return false;
-  const expr::Ast& arg = *ast->children[0];
-  if (arg.kind != expr::AstKind::Column || arg.parts.size() != 1) return false;
-  std::optional<size_t> i = pair.find(arg.parts[0]);
-  return i && *i == offset + *event_time;
-}
-
-// An equality key on an event time (Spark's isWatermarkInJoinKeys): its ordinal.
+// An equality key on a side's watermarked column, a timestamp or a window (Spark's
+// isWatermarkInJoinKeys): its ordinal.
 std::optional<size_t> event_time_key(const JoinPlan& plan, std::optional<size_t> left,
                                      std::optional<size_t> right) {
   for (size_t k = 0; k < plan.keys.size(); ++k) {
@@ -626,8 +612,8 @@ std::optional<size_t> event_time_key(const JoinPlan& plan, std::optional<size_t>
     const bool timed =
         key.type.id == TypeId::Timestamp || (key.type.id == TypeId::Struct && key.type.fields.size() >= 2 &&
                                              key.type.fields[1].type.id == TypeId::Timestamp);
-    if (timed && (is_event_time(*key.left, key.left_ast, *plan.pair_schema, 0, left) ||
-                  is_event_time(*key.right, key.right_ast, *plan.pair_schema, plan.left_width, right)))
+    if (timed &&
+        ((left && key.left->column_index() == left) || (right && key.right->column_index() == right)))
       return k;
   }
   return std::nullopt;
