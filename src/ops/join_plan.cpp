@@ -293,6 +293,15 @@ std::vector<ColumnRef> gather_rows(const std::vector<ColumnRef>& columns, size_t
   return out;
 }
 
+void and_conditions(const std::vector<std::unique_ptr<expr::Expression>>& conditions, const Batch& batch,
+                    const expr::EvalContext& eval, std::vector<uint8_t>& keep) {
+  for (auto& condition : conditions) {
+    ColumnRef holds = condition->evaluate(batch, eval);
+    const uint8_t* value = holds->data<uint8_t>();
+    for (size_t i = 0; i < keep.size(); ++i) keep[i] &= holds->is_valid(i) && value[i];
+  }
+}
+
 void keep_residual(const JoinPlan& plan, const expr::EvalContext& eval,
                    const std::vector<ColumnRef>& left_columns, size_t left_rows,
                    const std::vector<ColumnRef>& right_columns, size_t right_rows,
@@ -301,11 +310,7 @@ void keep_residual(const JoinPlan& plan, const expr::EvalContext& eval,
   Batch pairs{plan.pair_schema, gather_rows(left_columns, left_rows, left), left.size(), nullptr};
   for (auto& c : gather_rows(right_columns, right_rows, right)) pairs.columns.push_back(std::move(c));
   std::vector<uint8_t> keep(left.size(), 1);
-  for (auto& condition : plan.residual) {
-    ColumnRef holds = condition->evaluate(pairs, eval);
-    const uint8_t* value = holds->data<uint8_t>();
-    for (size_t i = 0; i < keep.size(); ++i) keep[i] &= holds->is_valid(i) && value[i];
-  }
+  and_conditions(plan.residual, pairs, eval, keep);
   size_t n = 0;
   for (size_t i = 0; i < keep.size(); ++i)
     if (keep[i]) left[n] = left[i], right[n++] = right[i];

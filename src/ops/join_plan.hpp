@@ -87,6 +87,10 @@ bool has_null_key(const std::vector<JoinKey>& keys, const std::vector<ColumnRef>
 std::vector<ColumnRef> gather_rows(const std::vector<ColumnRef>& columns, size_t num_rows,
                                    const std::vector<uint32_t>& rows);
 
+// keep[i] &= every condition is true (not null, not false) on row i of `batch`.
+void and_conditions(const std::vector<std::unique_ptr<expr::Expression>>& conditions, const Batch& batch,
+                    const expr::EvalContext& eval, std::vector<uint8_t>& keep);
+
 // Keeps the pairs (left[i], right[i]) for which every residual conjunct is
 // true; the pairs index rows of the two sides' columns.
 void keep_residual(const JoinPlan& plan, const expr::EvalContext& eval,

@@ -70,6 +70,13 @@ struct SideSpec {
 // The microseconds of a timestamp column, or of a window's end.
 const Column& time_column(const Column& c) { return c.id() == TypeId::Struct ? *c.children()[1] : c; }
 
+// Rows `rows` of a dense batch, as a dense batch.
+Batch take_rows(const Batch& input, const std::vector<uint32_t>& rows) {
+  Batch out{input.schema, {}, rows.size(), nullptr};
+  for (auto& c : input.columns) out.columns.push_back(c->gather(rows.data(), rows.size()));
+  return out;
+}
+
 // Row r of src onto dst; strings are copied so the buffer holds no input batch's arena.
 void append_value(Column& dst, const Column& src, uint32_t r) {
   if (src.type().is_string_like() && src.is_valid(r))
@@ -451,9 +458,7 @@ class StreamJoinOperator final : public Operator {
       if (time.is_null(r) || micros[r] > ctx.late_watermark_us) kept.push_back(r);
     if (kept.size() == input.num_rows) return input;
     rows_late_ += input.num_rows - kept.size();
-    Batch dense{input.schema, {}, kept.size(), nullptr};
-    for (auto& c : input.columns) dense.columns.push_back(c->gather(kept.data(), kept.size()));
-    return dense;
+    return take_rows(input, kept);
   }
 
   // Spark's pre-join filter: a row failing a condition on its own side's
@@ -463,18 +468,12 @@ class StreamJoinOperator final : public Operator {
     const auto& filters = plan_.side_filter[side];
     if (filters.empty() || input.num_rows == 0) return input;
     std::vector<uint8_t> pass(input.num_rows, 1);
-    for (auto& f : filters) {
-      ColumnRef holds = f->evaluate(input, ctx.eval);
-      const uint8_t* value = holds->data<uint8_t>();
-      for (size_t i = 0; i < pass.size(); ++i) pass[i] &= holds->is_valid(i) && value[i];
-    }
+    and_conditions(filters, input, ctx.eval, pass);
     std::vector<uint32_t> kept, failed;
     for (uint32_t r = 0; r < input.num_rows; ++r) (pass[r] ? kept : failed).push_back(r);
     if (failed.empty()) return input;
     if (preserves(side)) emit_with_nulls(side, input.columns, input.num_rows, failed, out);
-    Batch rest{input.schema, {}, kept.size(), nullptr};
-    for (auto& c : input.columns) rest.columns.push_back(c->gather(kept.data(), kept.size()));
-    return rest;
+    return take_rows(input, kept);
   }
 
   // The (new row, buffered row of the other side) pairs with equal keys.
