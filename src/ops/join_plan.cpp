@@ -95,6 +95,13 @@ int sides_read(const expr::Ast& ast, const Sides& sides) {
   return bits;
 }
 
+// Marks the pair columns an expression reads.
+void mark_columns(const expr::Ast& ast, const Sides& sides, std::vector<uint8_t>& reads) {
+  if (ast.kind == expr::AstKind::Column)
+    if (auto i = sides.pair.find(ast.parts[0])) reads[*i] = 1;
+  for (auto& c : ast.children) mark_columns(*c, sides, reads);
+}
+
 void split_and(const expr::AstPtr& ast, std::vector<expr::AstPtr>& out) {
   if (ast->kind == expr::AstKind::Binary && ast->op == expr::AstOp::And) {
     split_and(ast->children[0], out);
@@ -136,6 +143,7 @@ std::optional<JoinKey> as_key(const expr::AstPtr& c, const Sides& sides, const c
 
 void plan_on(JoinPlan& plan, const config::Node& on, const Sides& sides) {
   const std::string text = on.str();
+  plan.residual_reads.assign(sides.pair.size(), 0);
   try {
     expr::AstPtr ast = qualify(expr::parse(text), sides);
     std::vector<expr::AstPtr> conjuncts;
@@ -147,6 +155,7 @@ void plan_on(JoinPlan& plan, const config::Node& on, const Sides& sides) {
       }
       plan.residual.push_back(expr::bind(c, sides.pair));
       plan.residual_ast.push_back(c);
+      mark_columns(*c, sides, plan.residual_reads);
       if (const int read = sides_read(*c, sides); read == 1 || read == 2)
         plan.side_filter[read - 1].push_back(
             expr::bind(c, read == 1 ? sides.left_part() : sides.right_part()));
@@ -307,8 +316,16 @@ void keep_residual(const JoinPlan& plan, const expr::EvalContext& eval,
                    const std::vector<ColumnRef>& right_columns, size_t right_rows,
                    std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
   if (plan.residual.empty() || left.empty()) return;
-  Batch pairs{plan.pair_schema, gather_rows(left_columns, left_rows, left), left.size(), nullptr};
-  for (auto& c : gather_rows(right_columns, right_rows, right)) pairs.columns.push_back(std::move(c));
+  // Only the columns the residual reads are gathered; the others stay as they are, never read.
+  Batch pairs{plan.pair_schema, {}, left.size(), nullptr};
+  auto add = [&](const std::vector<ColumnRef>& columns, size_t rows, const std::vector<uint32_t>& at,
+                 size_t first) {
+    for (size_t c = 0; c < columns.size(); ++c)
+      pairs.columns.push_back(plan.residual_reads[first + c] ? gather_rows({columns[c]}, rows, at)[0]
+                                                             : columns[c]);
+  };
+  add(left_columns, left_rows, left, 0);
+  add(right_columns, right_rows, right, left_columns.size());
   std::vector<uint8_t> keep(left.size(), 1);
   and_conditions(plan.residual, pairs, eval, keep);
   size_t n = 0;

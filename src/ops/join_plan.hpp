@@ -62,8 +62,9 @@ struct JoinPlan {
   // The residual conjuncts that read one side only, bound to that side's
   // columns (Spark's pre-join filters): [0] the left's, [1] the right's.
   std::vector<std::unique_ptr<expr::Expression>> side_filter[2];
-  SchemaRef pair_schema;  // left columns, then the right's
-  size_t left_width = 0;  // columns of the left side
+  SchemaRef pair_schema;                // left columns, then the right's
+  std::vector<uint8_t> residual_reads;  // per pair column: whether the residual reads it
+  size_t left_width = 0;                // columns of the left side
   std::vector<OutputColumn> output;
   SchemaRef output_schema;
 };
