@@ -77,6 +77,10 @@ struct Executor::State {
   // Committed but not yet settled: the sources to commit and the batch to purge before.
   std::vector<std::pair<Source*, nlohmann::json>> unsettled_sources;
   int64_t unsettled_batch = -1;
+  // Spark 3.5's per-operator watermarks: per step of a transform downstream
+  // of a stream-stream join, how far its input's watermark lags the query's
+  // (us; transforms without lag are absent).
+  std::unordered_map<const GraphNode*, std::vector<int64_t>> watermark_lags;
 
   State(const config::PipelineConfig& c, RunOptions o)
       : config(c), options(std::move(o)), graph(plan_graph(config, options)), progress(config, options) {
@@ -87,9 +91,47 @@ struct Executor::State {
       for (auto& op : t->ops)
         if (op->watermark_delay_ms()) watermark_ops.push_back(op.get());
     }
+    plan_watermark_lags();
     op_watermarks_ms.assign(watermark_ops.size(), std::numeric_limits<int64_t>::min());
     last_batch_watermark_us = watermark_us();
     if (!config.checkpoint.empty()) recover();
+  }
+
+  // A step's input lags by the most of what its inputs' producers lag (the
+  // stream it reads with `with` included), in topological order.
+  void plan_watermark_lags() {
+    std::unordered_map<std::string, int64_t> stream_lag;  // sources: 0
+    for (auto& t : graph.transforms) {
+      int64_t lag = stream_lag[t->from];
+      std::vector<int64_t> lags;
+      for (size_t step = 0; step < t->ops.size(); ++step) {
+        const config::Node& v = t->steps[step].config->value;
+        if (v.is_map() && v["with"].defined()) lag = std::max(lag, stream_lag[v["with"].str()]);
+        lags.push_back(lag);
+        lag += t->ops[step]->output_watermark_lag_us();
+      }
+      stream_lag[t->name] = lag;
+      if (std::any_of(lags.begin(), lags.end(), [](int64_t l) { return l != 0; })) watermark_lags[t.get()] = lags;
+    }
+  }
+
+  static int64_t behind(int64_t watermark_us, int64_t lag_us) {
+    return watermark_us == kNoWatermark || watermark_us == kEndOfTime ? watermark_us : watermark_us - lag_us;
+  }
+
+  int64_t lag_at(const GraphNode& node, size_t step) const {
+    auto it = watermark_lags.find(&node);
+    return it == watermark_lags.end() ? 0 : it->second[step];
+  }
+
+  // The batch's context as operator `step` of `node` sees it.
+  BatchContext context_at(const GraphNode& node, size_t step) const {
+    const int64_t lag = lag_at(node, step);
+    if (lag == 0) return ctx;
+    BatchContext shifted = ctx;
+    shifted.watermark_us = behind(ctx.watermark_us, lag);
+    shifted.late_watermark_us = behind(ctx.late_watermark_us, lag);
+    return shifted;
   }
 
   // Resumes from the checkpoint: state, watermarks and source offsets as of
@@ -209,8 +251,8 @@ struct Executor::State {
   // or evict with the watermark the next batch would run with.
   bool needs_batch(int64_t next_watermark_us) const {
     for (auto& t : graph.transforms)
-      for (auto& op : t->ops)
-        if (op->needs_batch(next_watermark_us)) return true;
+      for (size_t step = 0; step < t->ops.size(); ++step)
+        if (t->ops[step]->needs_batch(behind(next_watermark_us, lag_at(*t, step)))) return true;
     return false;
   }
 
@@ -229,7 +271,7 @@ struct Executor::State {
   // (step ops.size() = its output).
   void push(GraphNode& node, size_t step, Batch& batch, int port = 0) {
     if (step == node.ops.size()) return deliver(node.consumers, batch);
-    node.ops[step]->push_port(port, ctx, batch, step_emits[&node][step]);
+    node.ops[step]->push_port(port, context_at(node, step), batch, step_emits[&node][step]);
   }
 
   bool all_sources_ended() const {
@@ -292,7 +334,8 @@ struct Executor::State {
       bp.source(s, ends[i], rows);
     }
     for (auto& t : graph.transforms)
-      for (size_t step = 0; step < t->ops.size(); ++step) t->ops[step]->end_batch(ctx, step_emits[t.get()][step]);
+      for (size_t step = 0; step < t->ops.size(); ++step)
+        t->ops[step]->end_batch(context_at(*t, step), step_emits[t.get()][step]);
     if (checkpoint) {
       settle();
       crash_point("after_offsets", batch_id);

@@ -88,6 +88,11 @@ class Operator {
     (void)next_watermark_us;
     return false;
   }
+  // How far behind its input's watermark this operator's output may be
+  // (Spark 3.5's produceOutputWatermark; microseconds): a stream-stream join
+  // emits rows as old as its state-eviction bounds, so the stateful operators
+  // after it run with the watermark moved back by this much.
+  virtual int64_t output_watermark_lag_us() const { return 0; }
   // Stateful operators: counters of the micro-batch that just ended.
   virtual std::optional<StateOperatorProgress> state_progress() const { return std::nullopt; }
   // Watermark steps: the delay in milliseconds (nullopt for other operators),

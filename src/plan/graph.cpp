@@ -185,7 +185,9 @@ void check_output_mode(const config::SinkConfig& c, const std::map<std::string, 
         "Complete output mode not supported when there are no streaming aggregations on streaming "
         "DataFrames/Datasets");
   for (const PlanOp& p : ops) {
-    if (!p.op->stateful() || (mode == OutputMode::Complete && !is_aggregate(*p.step))) continue;
+    // Complete mode asks only the aggregations (a dedup before one is fine), and stream-stream joins.
+    const bool asked = is_aggregate(*p.step) || p.step->config->kind == "join";
+    if (!p.op->stateful() || (mode == OutputMode::Complete && !asked)) continue;
     std::string why = p.op->set_output_mode(mode);
     if (!why.empty()) mode_node.fail(why);
   }

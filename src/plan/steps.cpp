@@ -14,7 +14,7 @@ const std::vector<StepKind>& step_kinds() {
       {"aggregate", "grouped or global aggregation: {group_by: [expr], aggregates: [expr]}", plan_aggregate},
       {"deduplicate", "drops duplicate rows: {columns: [col], within_watermark: bool} (dropDuplicates)", plan_deduplicate},
       {"union", "rows of this stream and of another source/transform, by column position: {with: NAME} (union)", plan_union},
-      {"join", "stream-static join with a `tables:` entry: {with: TABLE, type, on: expr} or {with, type, using: [col]}", plan_join},
+      {"join", "stream-static (with a `tables:` entry) or stream-stream (with a source/transform) join: {with: NAME, type, on: expr} or {with, type, using: [col]}", plan_join},
       {"order_by", "sorts each result of a complete-mode aggregation: [expr [ASC|DESC] [NULLS FIRST|LAST]] (orderBy)", plan_order_by},
       {"state_ttl", "expires the state of the stateful step before it after that long untouched: DURATION", plan_state_ttl},
   };

@@ -61,6 +61,7 @@ std::unique_ptr<Operator> plan_aggregate(const StepContext&);
 std::unique_ptr<Operator> plan_deduplicate(const StepContext&);
 std::unique_ptr<Operator> plan_union(const StepContext&);
 std::unique_ptr<Operator> plan_join(const StepContext&);
+std::unique_ptr<Operator> plan_stream_join(const StepContext&);  // by plan_join, when `with` names a stream
 std::unique_ptr<Operator> plan_order_by(const StepContext&);
 std::unique_ptr<Operator> plan_state_ttl(const StepContext&);
 

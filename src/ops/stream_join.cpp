@@ -1,0 +1,672 @@
+// Stream-stream join (`join: {with: NAME, ...}` where NAME is a source or
+// transform), after Spark's StreamingSymmetricHashJoinExec: both sides
+// buffer their rows, keyed by the join key; each new row is matched against
+// the other side's buffered rows. The rows of port 0 (this transform's
+// stream, the left side) are matched against the right side's buffer, then
+// buffered; those of port 1 against the left buffer, then buffered. So every
+// pair is found once, when its later row arrives, whichever side's rows of a
+// micro-batch come first (and a self-join, whose one batch arrives at both
+// ports, pairs each row with itself once).
+//
+// Keys, residual condition and output columns: ops/join_plan.hpp. Which
+// rows a side may drop, from the watermark: ops/join_bounds.hpp. end_batch()
+// evicts them with the batch's watermark (all rows at the end of the
+// stream); an outer join emits a row of its preserved side(s) that never
+// matched, with nulls for the other side, exactly then. Rows at or before
+// the previous batch's watermark (on the side's own watermarked column) are
+// dropped as late, as Spark's join drops them. Left semi: a left row comes
+// out once, at its first match; a left row matched on arrival is not
+// buffered (Spark's rule). Types and modes Spark rejects fail at plan time
+// with Spark's words.
+//
+// State: per side, rows in append-only columns (strings copied into the
+// buffer's own arena), their group in a GroupTable of the keys (rows of a
+// group linked in arrival order), a matched flag, and a min-heap of eviction
+// times so eviction pops only what goes. Evicted rows stay in the columns
+// until they outnumber the live ones; then the live rows are copied into
+// fresh columns and indexed again (amortised: each row is copied a bounded
+// number of times). A checkpoint keeps one store entry per live row (side,
+// sequence number -> matched flag and values); a save writes the rows added
+// or newly matched since the last one and removes the evicted ones.
+#include <algorithm>
+#include <numeric>
+#include <queue>
+
+#include "base/error.hpp"
+#include "ops/join_bounds.hpp"
+#include "ops/join_plan.hpp"
+#include "plan/steps.hpp"
+#include "state/codec.hpp"
+#include "state/group_table.hpp"
+#include "state/state_store.hpp"
+
+namespace runnel {
+
+namespace {
+
+using namespace join;
+
+constexpr uint32_t kNone = UINT32_MAX;
+constexpr int64_t kNoTime = kNoWatermark;  // a row without an eviction time (a null one, or no bound)
+
+enum Side : int { kLeft = 0, kRight = 1 };
+
+// How one side's rows are evicted: by the key at `key_ordinal` (a window's
+// end), or by the side's event-time column plus `offset_us`, or never.
+struct Eviction {
+  std::optional<size_t> key_ordinal;
+  std::optional<int64_t> offset_us;
+
+  bool evicts() const { return key_ordinal || offset_us; }
+};
+
+struct SideSpec {
+  Side side;
+  SchemaRef schema;
+  std::optional<size_t> event_time;  // the side's watermarked column
+  Eviction eviction;
+};
+
+// The microseconds of a timestamp column, or of a window's end.
+const Column& time_column(const Column& c) { return c.id() == TypeId::Struct ? *c.children()[1] : c; }
+
+// Rows `rows` of a dense batch, as a dense batch.
+Batch take_rows(const Batch& input, const std::vector<uint32_t>& rows) {
+  Batch out{input.schema, {}, rows.size(), nullptr};
+  for (auto& c : input.columns) out.columns.push_back(c->gather(rows.data(), rows.size()));
+  return out;
+}
+
+// Row r of src onto dst; strings are copied so the buffer holds no input batch's arena.
+void append_value(Column& dst, const Column& src, uint32_t r) {
+  if (src.type().is_string_like() && src.is_valid(r))
+    return dst.append_string(src.data<std::string_view>()[r]);
+  dst.append_from(src, r);
+}
+
+// A struct value in the codec: its null flag, then each field's value.
+void put_any(std::string& out, const Column& c, size_t r) {
+  if (c.id() != TypeId::Struct) return codec::put_value(out, c, r);
+  codec::put<uint8_t>(out, c.is_null(r));
+  for (auto& f : c.children()) codec::put_value(out, *f, r);
+}
+
+// Decoded values of one column: a struct's fields decode into their own columns, joined at the end.
+struct ColumnDecoder {
+  ColumnRef column;
+  std::vector<uint8_t> nulls;  // structs only
+
+  void read(std::string_view& in) {
+    if (column->id() != TypeId::Struct) return codec::append_value(in, *column);
+    nulls.push_back(codec::get<uint8_t>(in));
+    for (auto& f : column->children()) codec::append_value(in, *f);
+  }
+  ColumnRef finish() {
+    if (column->id() != TypeId::Struct) return column;
+    const size_t rows = nulls.size();
+    ColumnRef s = Column::make(column->type(), rows);
+    s->children() = column->children();
+    s->resize(rows);
+    for (size_t r = 0; r < rows; ++r)
+      if (nulls[r]) s->set_null(r);
+    return s;
+  }
+};
+
+// One side's buffered rows.
+class SideBuffer {
+ public:
+  SideBuffer(const JoinPlan& plan, SideSpec spec) : plan_(plan), spec_(std::move(spec)) { reset_columns(); }
+
+  const SideSpec& spec() const { return spec_; }
+  const std::vector<ColumnRef>& columns() const { return columns_; }
+  size_t rows() const { return group_.size(); }
+  size_t live() const { return live_; }
+  bool matched(uint32_t r) const { return matched_[r]; }
+  void set_matched(uint32_t r) {
+    if (matched_[r]) return;
+    matched_[r] = 1;
+    dirty_.push_back(r);
+  }
+
+  // The groups of rows[i] of `keys` (kNone: not buffered, or a null `=` key).
+  void find(const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
+            std::vector<uint32_t>& groups) {
+    groups.assign(rows.size(), kNone);
+    if (live_ == 0 || rows.empty()) return;
+    keys_->find(flat_key_columns(keys), rows.data(), rows.size(), groups.data());
+  }
+
+  // Calls fn(row) for the live rows of group g, in arrival order (evicted rows are unlinked).
+  template <class Fn>
+  void for_each_in_group(uint32_t g, Fn&& fn) const {
+    for (uint32_t r = head_[g]; r != kNone; r = next_[r]) fn(r);
+  }
+
+  // Buffers rows[i] of the dense batch `input` (its keys `keys`) with matched flags matched[i].
+  void append(const Batch& input, const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
+              const std::vector<uint8_t>& matched) {
+    if (rows.empty()) return;
+    const uint32_t first = static_cast<uint32_t>(group_.size());
+    for (size_t c = 0; c < columns_.size(); ++c)
+      for (uint32_t r : rows) append_value(*columns_[c], *input.columns[c], r);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      ids_.push_back(next_id_++);
+      matched_.push_back(matched[i]);
+      alive_.push_back(1);
+      dirty_.push_back(first + static_cast<uint32_t>(i));
+    }
+    index(input, keys, rows, first);
+  }
+
+  // Marks the rows to evict at `bound` (every row when `all`) dead and returns them.
+  std::vector<uint32_t> evict(int64_t bound, bool all) {
+    std::vector<uint32_t> gone;
+    if (all) {
+      for (uint32_t r = 0; r < rows(); ++r)
+        if (alive_[r]) gone.push_back(r);
+      heap_ = {};
+    } else {
+      while (!heap_.empty() && heap_.top().first <= bound) {
+        uint32_t r = heap_.top().second;
+        heap_.pop();
+        if (alive_[r]) gone.push_back(r);
+      }
+      std::sort(gone.begin(), gone.end());
+    }
+    for (uint32_t r : gone) {
+      alive_[r] = 0;
+      unlink(r);
+      removed_.push_back(ids_[r]);
+    }
+    live_ -= gone.size();
+    return gone;
+  }
+
+  // Once dead rows outnumber live ones: keeps only the live rows.
+  void compact_if_sparse() {
+    if (rows() - live_ <= live_ && live_ > 0) return;
+    if (rows() == live_) return;
+    std::vector<uint32_t> keep;
+    for (uint32_t r = 0; r < rows(); ++r)
+      if (alive_[r]) keep.push_back(r);
+    std::vector<ColumnRef> old = columns_;
+    reset_columns();
+    for (size_t c = 0; c < columns_.size(); ++c)
+      for (uint32_t r : keep) append_value(*columns_[c], *old[c], r);
+    std::vector<uint32_t> moved_to(rows(), kNone);
+    for (size_t i = 0; i < keep.size(); ++i) moved_to[keep[i]] = static_cast<uint32_t>(i);
+    std::vector<uint32_t> dirty;  // rows not saved yet, renumbered
+    for (uint32_t r : dirty_)
+      if (moved_to[r] != kNone) dirty.push_back(moved_to[r]);
+    dirty_.swap(dirty);
+    keep_only(ids_, keep);
+    keep_only(matched_, keep);
+    reindex();
+  }
+
+  size_t memory_bytes() const {
+    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 4 * sizeof(uint32_t) + 2) +
+                   head_.capacity() * sizeof(uint32_t);
+    for (auto& c : columns_) {
+      bytes += c->capacity() * std::max<size_t>(physical_width(c->id()), 1);
+      if (c->type().is_string_like()) bytes += c->arena().bytes_used();
+    }
+    return bytes;
+  }
+
+  // The rows added or newly matched since the last save, and the evicted ones.
+  void save(StateStore& store) const {
+    if (!tracking_) {
+      store_clear_side(store);
+      dirty_.clear();
+      for (uint32_t r = 0; r < rows(); ++r)
+        if (alive_[r]) dirty_.push_back(r);
+      removed_.clear();
+      tracking_ = true;
+    }
+    std::string key, value;
+    for (uint64_t id : removed_) store.remove(store_key(id, key));
+    std::sort(dirty_.begin(), dirty_.end());
+    dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
+    for (uint32_t r : dirty_) {
+      if (!alive_[r]) continue;
+      value.clear();
+      codec::put<uint8_t>(value, matched_[r]);
+      for (auto& c : columns_) put_any(value, *c, r);
+      store.put(store_key(ids_[r], key), value);
+    }
+    dirty_.clear();
+    removed_.clear();
+  }
+
+  void load(const StateStore& store) {
+    std::vector<ColumnDecoder> decoders;
+    for (auto& f : spec_.schema->fields) decoders.push_back({Column::make(f.type), {}});
+    ids_.clear();
+    matched_.clear();
+    store.for_each([&](std::string_view key, std::string_view value) {
+      if (key.size() != 9 || key[0] != side_tag()) return;
+      uint64_t id = 0;
+      for (size_t i = 1; i < 9; ++i) id = id << 8 | static_cast<uint8_t>(key[i]);
+      ids_.push_back(id);
+      next_id_ = std::max(next_id_, id + 1);
+      matched_.push_back(codec::get<uint8_t>(value));
+      for (auto& d : decoders) d.read(value);
+      if (!value.empty()) fail(ErrorKind::Internal, "corrupt join state: trailing bytes");
+    });
+    columns_.clear();
+    for (auto& d : decoders) columns_.push_back(d.finish());
+    dirty_.clear();
+    removed_.clear();
+    tracking_ = true;
+    reindex();
+  }
+
+ private:
+  void unlink(uint32_t r) {
+    const uint32_t g = group_[r];
+    (prev_[r] == kNone ? head_[g] : next_[prev_[r]]) = next_[r];
+    (next_[r] == kNone ? tail_[g] : prev_[next_[r]]) = prev_[r];
+  }
+
+  char side_tag() const { return spec_.side == kLeft ? 'L' : 'R'; }
+
+  // Side tag, then the sequence number big-endian (entries of a side in arrival order).
+  const std::string& store_key(uint64_t id, std::string& key) const {
+    key.assign(1, side_tag());
+    for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(id >> shift));
+    return key;
+  }
+
+  void store_clear_side(
+      StateStore& store) const {  // before the first save: the store holds an older run's rows
+    std::vector<std::string> keys;
+    store.for_each([&](std::string_view key, std::string_view) {
+      if (!key.empty() && key[0] == side_tag()) keys.emplace_back(key);
+    });
+    for (auto& k : keys) store.remove(k);
+  }
+
+  void reset_columns() {
+    columns_.clear();
+    for (auto& f : spec_.schema->fields) columns_.push_back(Column::make(f.type));
+  }
+
+  // The group, chain and eviction time of every row, from the columns.
+  void reindex() {
+    keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
+    group_.clear();
+    next_.clear();
+    prev_.clear();
+    head_.clear();
+    tail_.clear();
+    heap_ = {};
+    const size_t n = ids_.size();
+    alive_.assign(n, 1);
+    live_ = 0;
+    Batch all{spec_.schema, columns_, n, nullptr};
+    std::vector<uint32_t> rows(n);
+    std::iota(rows.begin(), rows.end(), 0u);
+    index(all, key_columns(plan_.keys, spec_.side == kRight, all, {}), rows, 0);
+  }
+
+  // Groups, chains and eviction times of new rows first.. (rows[i] of `input`).
+  void index(const Batch& input, const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
+             uint32_t first) {
+    const size_t n = rows.size();
+    std::vector<uint32_t> groups(n);
+    keys_->find_or_insert(flat_key_columns(keys), rows.data(), n, groups.data());
+    head_.resize(keys_->size(), kNone);
+    tail_.resize(keys_->size(), kNone);
+    const Column* time = nullptr;
+    int64_t offset = 0;
+    if (spec_.eviction.key_ordinal)
+      time = &time_column(*keys[*spec_.eviction.key_ordinal]);
+    else if (spec_.eviction.offset_us && spec_.event_time) {
+      time = &time_column(*input.columns[*spec_.event_time]);
+      offset = *spec_.eviction.offset_us;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t r = first + static_cast<uint32_t>(i), g = groups[i];
+      group_.push_back(g);
+      next_.push_back(kNone);
+      prev_.push_back(tail_[g]);
+      if (tail_[g] == kNone)
+        head_[g] = r;
+      else
+        next_[tail_[g]] = r;
+      tail_[g] = r;
+      // Evicted once the watermark reaches time - offset (a null time: only at the end).
+      if (time && time->is_valid(rows[i])) heap_.emplace(time->data<int64_t>()[rows[i]] - offset, r);
+    }
+    live_ += n;
+  }
+
+  const JoinPlan& plan_;
+  SideSpec spec_;
+  std::vector<ColumnRef> columns_;
+  std::unique_ptr<GroupTable> keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
+  std::vector<uint32_t> group_, next_, prev_;  // per row: its group's chain
+  std::vector<uint32_t> head_, tail_;          // per group
+  std::vector<uint64_t> ids_;                  // per row: its sequence number (its store key)
+  std::vector<uint8_t> matched_, alive_;
+  size_t live_ = 0;
+  using Due = std::pair<int64_t, uint32_t>;  // (watermark that evicts it, row)
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
+  uint64_t next_id_ = 0;
+  // What the next save writes; mutable: bookkeeping of the saves, not part of the state's value.
+  mutable bool tracking_ = false;
+  mutable std::vector<uint32_t> dirty_;    // rows added or newly matched
+  mutable std::vector<uint64_t> removed_;  // ids of evicted rows
+};
+
+class StreamJoinOperator final : public Operator {
+ public:
+  StreamJoinOperator(JoinPlan plan, SideSpec left, SideSpec right, std::string with)
+      : plan_(std::move(plan)),
+        sides_{SideBuffer(plan_, std::move(left)), SideBuffer(plan_, std::move(right))},
+        with_(std::move(with)) {
+    progress_.operator_name = "symmetricHashJoin";
+  }
+
+  SchemaRef output_schema() const override { return plan_.output_schema; }
+  bool stateful() const override { return true; }
+
+  std::string set_output_mode(OutputMode mode) override {
+    if (mode == OutputMode::Append) return "";
+    return std::string("Join between two streaming DataFrames/Datasets is not supported in ") +
+           (mode == OutputMode::Update ? "Update" : "Complete") + " output mode, only in Append output mode";
+  }
+
+  void push(const BatchContext& ctx, Batch& batch, const Emit& out) override {
+    push_port(0, ctx, batch, out);
+  }
+
+  void push_port(int port, const BatchContext& ctx, Batch& batch, const Emit& out) override {
+    if (batch.empty()) return;
+    const Side side = port == 0 ? kLeft : kRight;
+    Batch input = pre_filter(ctx, side, drop_late(ctx, side, batch.dense()), out);
+    if (input.num_rows == 0) return;
+    std::vector<ColumnRef> keys = key_columns(plan_.keys, side == kRight, input, ctx.eval);
+    std::vector<uint32_t> mine, theirs;
+    probe(side, keys, input.num_rows, mine, theirs);
+    SideBuffer& other = sides_[1 - side];
+    const bool left = side == kLeft;
+    keep_residual(plan_, ctx.eval, left ? input.columns : other.columns(),
+                  left ? input.num_rows : other.rows(), left ? other.columns() : input.columns,
+                  left ? other.rows() : input.num_rows, left ? mine : theirs, left ? theirs : mine);
+    std::vector<uint8_t> matched(input.num_rows, 0);
+    for (uint32_t i : mine) matched[i] = 1;
+    emit_matches(side, input, mine, theirs, matched, out);
+    for (uint32_t r : theirs) other.set_matched(r);
+    buffer(side, input, keys, matched);
+  }
+
+  void end_batch(const BatchContext& ctx, const Emit& out) override {
+    if (ctx.watermark_us != kNoWatermark || ctx.end_of_stream)
+      for (Side side : {kLeft, kRight}) evict(ctx, side, out);
+    eviction_watermark_ = ctx.watermark_us;
+    progress_.rows_total = sides_[kLeft].live() + sides_[kRight].live();
+    progress_.rows_updated = std::exchange(rows_updated_, 0);
+    progress_.rows_dropped_by_watermark = std::exchange(rows_late_, 0);
+    progress_.memory_used_bytes = sides_[kLeft].memory_bytes() + sides_[kRight].memory_bytes();
+  }
+
+  // Spark's shouldRunAnotherBatch: a watermark move runs a batch when a side's state is evicted by it.
+  bool needs_batch(int64_t next_watermark_us) const override {
+    const bool evicts = sides_[kLeft].spec().eviction.evicts() || sides_[kRight].spec().eviction.evicts();
+    return evicts && next_watermark_us != kNoWatermark && next_watermark_us > eviction_watermark_;
+  }
+
+  // Spark's produceOutputWatermark: the lesser of the sides' eviction bounds (a key bound is the watermark).
+  int64_t output_watermark_lag_us() const override {
+    int64_t lag = 0;
+    for (auto& s : sides_) {
+      const Eviction& e = s.spec().eviction;
+      if (!e.key_ordinal && e.offset_us && s.spec().event_time) lag = std::max(lag, -*e.offset_us);
+    }
+    return lag;
+  }
+
+  std::optional<StateOperatorProgress> state_progress() const override { return progress_; }
+
+  void save_state(StateStore& store) const override {
+    for (auto& s : sides_) s.save(store);
+  }
+
+  void load_state(const StateStore& store) override {
+    for (auto& s : sides_) s.load(store);
+  }
+
+  std::string explain() const override {
+    const std::string keys = describe_keys(plan_), residual = describe_residual(plan_);
+    return "StreamingSymmetricHashJoin " + std::string(join_type_name(plan_.type)) + " (with " + with_ +
+           ") [keys: " + keys + "]" + (residual.empty() ? "" : " [condition: " + residual + "]") +
+           " [left state: " + describe_eviction(kLeft) + "] [right state: " + describe_eviction(kRight) + "]";
+  }
+
+ private:
+  // Drops the rows at or before the previous batch's watermark on the side's own event-time column.
+  Batch drop_late(const BatchContext& ctx, Side side, Batch input) {
+    const auto& event_time = sides_[side].spec().event_time;
+    if (!event_time || ctx.late_watermark_us == kNoWatermark) return input;
+    const Column& time = time_column(*input.columns[*event_time]);
+    const int64_t* micros = time.data<int64_t>();
+    std::vector<uint32_t> kept;
+    for (uint32_t r = 0; r < input.num_rows; ++r)
+      if (time.is_null(r) || micros[r] > ctx.late_watermark_us) kept.push_back(r);
+    if (kept.size() == input.num_rows) return input;
+    rows_late_ += input.num_rows - kept.size();
+    return take_rows(input, kept);
+  }
+
+  // Spark's pre-join filter: a row failing a condition on its own side's
+  // columns can match nothing, so it is not buffered; on a preserved side of
+  // an outer join it comes out with nulls at once. Returns the other rows.
+  Batch pre_filter(const BatchContext& ctx, Side side, Batch input, const Emit& out) {
+    const auto& filters = plan_.side_filter[side];
+    if (filters.empty() || input.num_rows == 0) return input;
+    std::vector<uint8_t> pass(input.num_rows, 1);
+    and_conditions(filters, input, ctx.eval, pass);
+    std::vector<uint32_t> kept, failed;
+    for (uint32_t r = 0; r < input.num_rows; ++r) (pass[r] ? kept : failed).push_back(r);
+    if (failed.empty()) return input;
+    if (preserves(side)) emit_with_nulls(side, input.columns, input.num_rows, failed, out);
+    return take_rows(input, kept);
+  }
+
+  // The (new row, buffered row of the other side) pairs with equal keys.
+  // Left semi, right rows probing: only left rows not matched yet.
+  void probe(Side side, const std::vector<ColumnRef>& keys, size_t n, std::vector<uint32_t>& mine,
+             std::vector<uint32_t>& theirs) {
+    std::vector<uint32_t> rows;
+    for (uint32_t i = 0; i < n; ++i)
+      if (!has_null_key(plan_.keys, keys, i)) rows.push_back(i);
+    SideBuffer& other = sides_[1 - side];
+    other.find(keys, rows, groups_);
+    const bool unmatched_only = plan_.type == JoinType::LeftSemi && side == kRight;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (groups_[k] == kNone) continue;
+      other.for_each_in_group(groups_[k], [&](uint32_t r) {
+        if (unmatched_only && other.matched(r)) return;
+        mine.push_back(rows[k]);
+        theirs.push_back(r);
+      });
+    }
+  }
+
+  void emit_matches(Side side, const Batch& input, const std::vector<uint32_t>& mine,
+                    const std::vector<uint32_t>& theirs, const std::vector<uint8_t>& matched,
+                    const Emit& out) {
+    if (mine.empty()) return;
+    const SideBuffer& other = sides_[1 - side];
+    if (plan_.type == JoinType::LeftSemi) return emit_semi(side, input, theirs, matched, out);
+    const bool left = side == kLeft;
+    Batch result =
+        output_pairs(plan_, left ? input.columns : other.columns(), left ? input.num_rows : other.rows(),
+                     left ? other.columns() : input.columns, left ? other.rows() : input.num_rows,
+                     left ? mine : theirs, left ? theirs : mine);
+    out(result);
+  }
+
+  // Left semi: each left row once, at its first match (a new left row, or a buffered one a right row
+  // matched).
+  void emit_semi(Side side, const Batch& input, const std::vector<uint32_t>& theirs,
+                 const std::vector<uint8_t>& matched, const Emit& out) {
+    std::vector<uint32_t> rows;
+    if (side == kLeft) {
+      for (uint32_t i = 0; i < input.num_rows; ++i)
+        if (matched[i]) rows.push_back(i);
+    } else {
+      rows = theirs;
+      std::sort(rows.begin(), rows.end());
+      rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    }
+    const SideBuffer& left = sides_[kLeft];
+    const bool from_input = side == kLeft;
+    Batch result = output_pairs(plan_, from_input ? input.columns : left.columns(),
+                                from_input ? input.num_rows : left.rows(), {}, 0, rows, {});
+    out(result);
+  }
+
+  void buffer(Side side, const Batch& input, const std::vector<ColumnRef>& keys,
+              const std::vector<uint8_t>& matched) {
+    const bool skip_matched = plan_.type == JoinType::LeftSemi && side == kLeft;
+    std::vector<uint32_t> rows;
+    std::vector<uint8_t> flags;
+    for (uint32_t i = 0; i < input.num_rows; ++i) {
+      if (skip_matched && matched[i]) continue;
+      rows.push_back(i);
+      flags.push_back(matched[i]);
+    }
+    sides_[side].append(input, keys, rows, flags);
+    rows_updated_ += rows.size();
+  }
+
+  bool preserves(Side side) const {
+    if (plan_.type == JoinType::FullOuter) return true;
+    return plan_.type == (side == kLeft ? JoinType::LeftOuter : JoinType::RightOuter);
+  }
+
+  // Rows `rows` of one side's columns, the other side's columns null.
+  void emit_with_nulls(Side side, const std::vector<ColumnRef>& columns, size_t num_rows,
+                       const std::vector<uint32_t>& rows, const Emit& out) const {
+    if (rows.empty()) return;
+    const std::vector<uint32_t> none(rows.size(), kNoMatch);
+    const SideBuffer& other = sides_[1 - side];
+    const bool left = side == kLeft;
+    Batch result = output_pairs(plan_, left ? columns : other.columns(), left ? num_rows : other.rows(),
+                                left ? other.columns() : columns, left ? other.rows() : num_rows,
+                                left ? rows : none, left ? none : rows);
+    out(result);
+  }
+
+  // Evicts what the watermark lets go; an outer join's unmatched rows come out with nulls.
+  void evict(const BatchContext& ctx, Side side, const Emit& out) {
+    SideBuffer& buffer = sides_[side];
+    const Eviction& e = buffer.spec().eviction;
+    if (!ctx.end_of_stream && !e.evicts()) return;
+    std::vector<uint32_t> gone =
+        buffer.evict(ctx.watermark_us, ctx.end_of_stream || ctx.watermark_us == kEndOfTime);
+    if (preserves(side)) {
+      std::vector<uint32_t> unmatched;
+      for (uint32_t r : gone)
+        if (!buffer.matched(r)) unmatched.push_back(r);
+      emit_with_nulls(side, buffer.columns(), buffer.rows(), unmatched, out);
+    }
+    buffer.compact_if_sparse();
+  }
+
+  std::string describe_eviction(Side side) const {
+    const SideSpec& s = sides_[side].spec();
+    if (s.eviction.key_ordinal) {
+      const JoinKey& key = plan_.keys[*s.eviction.key_ordinal];
+      return (side == kLeft ? key.left : key.right)->name() + (key.type.id == TypeId::Struct ? ".end" : "") +
+             " <= watermark";
+    }
+    if (!s.eviction.offset_us || !s.event_time) return "kept (no bound)";
+    const int64_t ms = *s.eviction.offset_us / 1000;
+    return (*s.schema)[*s.event_time].name + " <= watermark" +
+           (ms == 0 ? "" : (ms > 0 ? " + " : " - ") + std::to_string(ms < 0 ? -ms : ms) + " ms");
+  }
+
+  JoinPlan plan_;
+  SideBuffer sides_[2];
+  std::string with_;
+  std::vector<uint32_t> groups_;  // scratch for probe
+  int64_t eviction_watermark_ = kNoWatermark;
+  uint64_t rows_updated_ = 0, rows_late_ = 0;  // this micro-batch
+  StateOperatorProgress progress_;
+};
+
+// ---- planning ----
+
+// An equality key on a side's watermarked column, a timestamp or a window (Spark's
+// isWatermarkInJoinKeys): its ordinal.
+std::optional<size_t> event_time_key(const JoinPlan& plan, std::optional<size_t> left,
+                                     std::optional<size_t> right) {
+  for (size_t k = 0; k < plan.keys.size(); ++k) {
+    const JoinKey& key = plan.keys[k];
+    const bool timed =
+        key.type.id == TypeId::Timestamp || (key.type.id == TypeId::Struct && key.type.fields.size() >= 2 &&
+                                             key.type.fields[1].type.id == TypeId::Timestamp);
+    if (timed &&
+        ((left && key.left->column_index() == left) || (right && key.right->column_index() == right)))
+      return k;
+  }
+  return std::nullopt;
+}
+
+// Spark's checkForStreamStreamJoinWatermark, in its words.
+void check_state_bounded(JoinType type, bool key_bound, bool left_bound, bool right_bound,
+                         const config::Node& at) {
+  if (type == JoinType::Inner || key_bound) return;
+  const bool ok = type == JoinType::RightOuter  ? right_bound
+                  : type == JoinType::FullOuter ? left_bound && right_bound
+                                                : left_bound;
+  if (!ok)
+    at.fail(std::string("Stream-stream ") + join_type_name(type) +
+            " join between two streaming DataFrame/Datasets is not supported without a watermark in the join "
+            "keys, "
+            "or a watermark on the nullable side and an appropriate range condition");
+}
+
+std::optional<size_t> find_column(const Schema& schema, const std::string& name) {
+  return name.empty() ? std::nullopt : schema.find(name);
+}
+
+}  // namespace
+
+std::unique_ptr<Operator> plan_stream_join(const StepContext& ctx) {
+  const config::Node& value = ctx.step.value;
+  const std::string name = value["with"].str();
+  const StreamInfo& other = *ctx.find_stream(name);
+  const JoinType type = parse_type(value["type"]);
+  if (type == JoinType::LeftAnti)
+    value["type"].fail("Left anti joins with a streaming DataFrame/Dataset on the right are not supported");
+  JoinPlan plan = plan_join_condition(ctx.step, ctx.pipeline, type, *ctx.input, *other.schema, name);
+  if (plan.keys.empty()) value.fail("Stream-stream join without equality predicate is not supported");
+  SideSpec left{kLeft, ctx.input, find_column(*ctx.input, ctx.event_time_column), {}};
+  SideSpec right{kRight, other.schema, find_column(*other.schema, other.event_time_column), {}};
+  const std::optional<size_t> key = event_time_key(plan, left.event_time, right.event_time);
+  std::optional<int64_t> left_offset, right_offset;
+  if (right.event_time)
+    left_offset = state_value_offset_us(plan.residual_ast, *plan.pair_schema, plan.left_width, false,
+                                        plan.left_width + *right.event_time);
+  if (left.event_time)
+    right_offset =
+        state_value_offset_us(plan.residual_ast, *plan.pair_schema, plan.left_width, true, *left.event_time);
+  check_state_bounded(type, key.has_value(), left_offset.has_value(), right_offset.has_value(),
+                      value["type"].defined() ? value["type"] : value);
+  left.eviction = key ? Eviction{key, std::nullopt} : Eviction{std::nullopt, left_offset};
+  right.eviction = key ? Eviction{key, std::nullopt} : Eviction{std::nullopt, right_offset};
+  // Later steps see the left side's event time, else the right's (when its columns are kept).
+  if (left.event_time)
+    ctx.output_event_time = (*ctx.input)[*left.event_time].name;
+  else if (right.event_time && keeps_right_columns(type))
+    ctx.output_event_time = (*other.schema)[*right.event_time].name;
+  return std::make_unique<StreamJoinOperator>(std::move(plan), std::move(left), std::move(right), name);
+}
+
+}  // namespace runnel
