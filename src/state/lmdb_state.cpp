@@ -29,7 +29,10 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <numeric>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "base/error.hpp"
 #include "state/codec.hpp"
@@ -162,7 +165,78 @@ struct CursorCloser {
 using Cursor = std::unique_ptr<MDB_cursor, CursorCloser>;
 
 class LmdbStore;
-using Staged = std::map<std::string, std::optional<std::string>, std::less<>>;  // nullopt: removed
+
+// A store's staged puts and removes (a nullopt value: removed), in one byte
+// buffer, so staging a batch's changes costs no allocation per entry;
+// begin()..end() run in key order with one entry per key, its last change
+// (sorted when first read after a change).
+class Staged {
+ public:
+  using Entry = std::pair<std::string_view, std::optional<std::string_view>>;
+  using const_iterator = std::vector<Entry>::const_iterator;
+
+  Staged() = default;
+  // A move may move the bytes (a short string's live inside it): sort again.
+  Staged(Staged&& other) noexcept { *this = std::move(other); }
+  Staged& operator=(Staged&& other) noexcept {
+    bytes_ = std::move(other.bytes_);
+    changes_ = std::move(other.changes_);
+    other.bytes_.clear();
+    other.changes_.clear();
+    other.sorted_.clear();
+    sorted_.clear();
+    dirty_ = !changes_.empty();
+    return *this;
+  }
+
+  void put(std::string_view key, std::optional<std::string_view> value) {
+    changes_.push_back({bytes_.size(), key.size(), bytes_.size() + key.size(), value ? value->size() : 0, !value});
+    bytes_.append(key);
+    if (value) bytes_.append(*value);
+    dirty_ = true;
+  }
+  bool empty() const { return changes_.empty(); }
+  const_iterator begin() const {
+    sort();
+    return sorted_.begin();
+  }
+  const_iterator end() const {
+    sort();
+    return sorted_.end();
+  }
+  // The last change of `key`, or nullptr.
+  const Entry* find(std::string_view key) const {
+    auto it = std::lower_bound(begin(), end(), key, [](const Entry& e, std::string_view k) { return e.first < k; });
+    return it != end() && it->first == key ? &*it : nullptr;
+  }
+
+ private:
+  struct Change {
+    size_t key_at, key_size, value_at, value_size;
+    bool removed;
+  };
+  void sort() const {
+    if (!dirty_) return;
+    std::vector<std::pair<std::string_view, uint32_t>> order;  // key, then arrival: a key's last change last
+    order.reserve(changes_.size());
+    for (uint32_t i = 0; i < changes_.size(); ++i)
+      order.emplace_back(std::string_view(bytes_).substr(changes_[i].key_at, changes_[i].key_size), i);
+    std::sort(order.begin(), order.end());
+    sorted_.clear();
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i + 1 < order.size() && order[i + 1].first == order[i].first) continue;  // a later change wins
+      const Change& c = changes_[order[i].second];
+      std::optional<std::string_view> value;
+      if (!c.removed) value = std::string_view(bytes_).substr(c.value_at, c.value_size);
+      sorted_.emplace_back(order[i].first, value);
+    }
+    dirty_ = false;
+  }
+  std::string bytes_;
+  std::vector<Change> changes_;               // in arrival order
+  mutable std::vector<Entry> sorted_;         // views into bytes_
+  mutable bool dirty_ = false;
+};
 
 // The environment behind LmdbStateEnv (its Impl), shared with the stores.
 // A commit prepared on the executor's thread may run on the checkpoint's
@@ -298,13 +372,13 @@ class LmdbStore final : public StateStore {
     return impl_.version;
   }
   std::optional<std::string> get(std::string_view key) const override;
-  void put(std::string_view key, std::string_view value) override { staged_[std::string(key)] = std::string(value); }
-  void remove(std::string_view key) override { staged_[std::string(key)] = std::nullopt; }
+  void put(std::string_view key, std::string_view value) override { staged_.put(key, value); }
+  void remove(std::string_view key) override { staged_.put(key, std::nullopt); }
   void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override;
   // Commits this store's changes alone (tests); the executor commits every
   // store at once with LmdbStateEnv::commit.
   void commit(int64_t version) override { impl_.prepare_commit({this}, version)(); }
-  void abort() override { staged_.clear(); }
+  void abort() override { staged_ = {}; }
 
   const std::string& operator_id() const { return operator_id_; }
   Staged take_staged() { return std::exchange(staged_, {}); }
@@ -329,7 +403,7 @@ class LmdbStore final : public StateStore {
 };
 
 std::optional<std::string> LmdbStore::get(std::string_view key) const {
-  if (auto it = staged_.find(key); it != staged_.end()) return it->second;
+  if (const Staged::Entry* e = staged_.find(key)) return e->second ? std::optional<std::string>(*e->second) : std::nullopt;
   impl_.await();
   ReadTxn txn(impl_);
   MDB_val value;
