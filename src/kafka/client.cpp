@@ -30,6 +30,12 @@ const config::OptionTable& client_options() {
   return table;
 }
 
+config::OptionTable with_client_options(const config::OptionTable& own) {
+  config::OptionTable table = own;
+  table.insert(table.end(), client_options().begin(), client_options().end());
+  return table;
+}
+
 Conf make_conf(const config::Node& connector) {
   Conf conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), log_line);

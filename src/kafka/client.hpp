@@ -36,6 +36,8 @@ using Conf = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
 // The options every Kafka connector takes: bootstrap_servers and kafka.*.
 const config::OptionTable& client_options();
+// A connector's own options followed by client_options().
+config::OptionTable with_client_options(const config::OptionTable& own);
 
 // bootstrap.servers plus every `kafka.X: value` option as librdkafka property X,
 // with librdkafka's logs routed to runnel's stderr. An unknown property or bad

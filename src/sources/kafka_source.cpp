@@ -48,11 +48,7 @@ const config::OptionTable kOwnOptions = {
 };
 
 const config::OptionTable& all_options() {
-  static const config::OptionTable table = [] {
-    config::OptionTable t = kOwnOptions;
-    t.insert(t.end(), kafka::client_options().begin(), kafka::client_options().end());
-    return t;
-  }();
+  static const config::OptionTable table = kafka::with_client_options(kOwnOptions);
   return table;
 }
 

@@ -69,3 +69,30 @@ expect_failure() {
   expect_equal "exit code of $*" "$want" "$code"
   grep -qF -- "$message" "$work/failure.err" || fail "no '$message' in: $(cat "$work/failure.err")"
 }
+
+# The crash cases' input: records {"id": n}, n = 1, 2, ... spread over the 3
+# partitions of topic `in`; $produced counts them, expected_ids lists the rows
+# {"id": n, "twice": 2n} a run over all of them writes.
+produced=0
+add_ids() {
+  for p in 0 1 2; do
+    seq $((produced + p + 1)) 3 $((produced + $1)) | sed 's/.*/{"id":&}/' | produce in $p
+  done
+  produced=$((produced + $1))
+}
+expected_ids() { seq 1 "$produced" | awk '{printf "{\"id\":%d,\"twice\":%d}\n", $1, 2 * $1}' | sort; }
+
+# kill_at_random ROUNDS SEED: each round adds 1-20 records, starts the case's
+# p.yaml and kill -9s it after 0-0.5 s; then one run to the end.
+kill_at_random() {
+  RANDOM=$2
+  for _ in $(seq "$1"); do
+    add_ids $((RANDOM % 20 + 1))
+    "$runnel" run p.yaml 2> /dev/null &
+    local pid=$!
+    sleep "0.$((RANDOM % 5))$((RANDOM % 10))"
+    kill -9 $pid 2> /dev/null || true
+    wait $pid 2> /dev/null || true
+  done
+  "$runnel" run p.yaml
+}

@@ -3,48 +3,30 @@
 # holds every record exactly once. First at each named point of the commit
 # protocol, then at random moments while records keep arriving.
 source "$(dirname "$0")/lib.sh"
-start_cluster events:3
+start_cluster in:3
 cat > p.yaml <<'YAML'
 version: 1
 trigger: available_now
 checkpoint: ckpt
 sources:
-  in: {type: kafka, bootstrap_servers: "${BOOTSTRAP}", subscribe: events, starting_offsets: earliest,
+  in: {type: kafka, bootstrap_servers: "${BOOTSTRAP}", subscribe: in, starting_offsets: earliest,
        max_offsets_per_trigger: 7, format: json, schema: "id LONG"}
 transforms:
   t: {from: in, steps: [{select: ["id", "id * 2 AS twice"]}]}
 sinks:
   out: {from: t, type: file, path: out/, format: json}
 YAML
-produced=0
-# add N: N more records, spread over the partitions.
-add() {
-  for p in 0 1 2; do
-    seq $((produced + p + 1)) 3 $((produced + $1)) | sed 's/.*/{"id":&}/' | produce events $p
-  done
-  produced=$((produced + $1))
-}
-expected() { seq 1 "$produced" | awk '{printf "{\"id\":%d,\"twice\":%d}\n", $1, 2 * $1}' | sort; }
-add 30
+add_ids 30
 for point in after_offsets after_sink_write after_sink_commit after_commit_marker; do
   rm -rf ckpt out
   code=0
   RUNNEL_CRASH_AT=$point:2 "$runnel" run p.yaml 2> /dev/null || code=$?
   expect_equal "killed at $point" 137 "$code"
   "$runnel" run p.yaml
-  expect_equal "crash at $point: every record once" "$(expected)" "$(file_rows out)"
+  expect_equal "crash at $point: every record once" "$(expected_ids)" "$(file_rows out)"
 done
 
 rm -rf ckpt out
-RANDOM=7
-for round in $(seq 8); do
-  add $((RANDOM % 20 + 1))
-  "$runnel" run p.yaml 2> /dev/null &
-  pid=$!
-  sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
-  kill -9 $pid 2> /dev/null || true
-  wait $pid 2> /dev/null || true
-done
-"$runnel" run p.yaml
-expect_equal "random kills: every record once" "$(expected)" "$(file_rows out)"
+kill_at_random 8 7
+expect_equal "random kills: every record once" "$(expected_ids)" "$(file_rows out)"
 echo ok
