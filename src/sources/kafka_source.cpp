@@ -261,8 +261,10 @@ class KafkaSource final : public Source {
     kafka::PartitionList list(rd_kafka_topic_partition_list_new(0));
     for (const auto& [tp, offset] : kafka::offsets_from_json(end))
       rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
-    // For lag dashboards only: a failed commit is logged by librdkafka and changes nothing here.
-    rd_kafka_commit(client_.get(), list.get(), 1);
+    // For lag dashboards only: a failed commit is a warning and changes nothing here.
+    // Synchronous, so the last batch's offsets are not lost when the run ends.
+    if (rd_kafka_resp_err_t err = rd_kafka_commit(client_.get(), list.get(), 0))
+      log::warn(who() + ": committing offsets to group '" + options_.group_id + "' failed: " + kafka::error_text(err));
   }
 
   void recover(const std::string& dir, const nlohmann::json& committed,

@@ -23,11 +23,18 @@ printf 'p1-3\n' | produce events 1
 expect_equal "latest, second run" "p1-3 " "$(run --set checkpoint=ckpt)"
 expect_equal "latest, third run" "" "$(run --set checkpoint=ckpt)"
 
+# group_id: each batch's end offsets are committed to the group, which a
+# group consumer (kcat -G) then starts from.
+"$runnel" run p.yaml --set sources.in.starting_offsets=earliest --set sources.in.group_id=dashboard > /dev/null
+printf 'p2-3\n' | produce events 2
+got=$(timeout 30 kcat -b "$bootstrap" -G dashboard events -e -q -X auto.offset.reset=earliest -f '%s\n')
+expect_equal "a group consumer starts at the committed offsets" "p2-3" "$got"
+
 # ending_offsets: a stream that ends, under a processing-time trigger.
 sed 's/trigger: available_now/trigger: {processing_time: 0}/' p.yaml > streaming.yaml
 got=$(timeout 30 "$runnel" run streaming.yaml --set sources.in.starting_offsets=earliest \
   --set 'sources.in.ending_offsets={"events":{"0":2,"1":1,"2":-1}}' | sort | tr '\n' ' ')
-expect_equal ending_offsets "p0-0 p0-1 p1-0 p2-0 p2-1 p2-2 " "$got"
+expect_equal ending_offsets "p0-0 p0-1 p1-0 p2-0 p2-1 p2-2 p2-3 " "$got"
 
 expect_failure 78 "starting_offsets names no offset for partition events/1" \
   "$runnel" run p.yaml --set 'sources.in.starting_offsets={"events":{"0":1}}'
