@@ -264,7 +264,8 @@ class KafkaSource final : public Source {
     // For lag dashboards only: a failed commit is a warning and changes nothing here.
     // Synchronous, so the last batch's offsets are not lost when the run ends.
     if (rd_kafka_resp_err_t err = rd_kafka_commit(client_.get(), list.get(), 0))
-      log::warn(who() + ": committing offsets to group '" + options_.group_id + "' failed: " + kafka::error_text(err));
+      log::warn(who() + ": committing offsets to group '" + options_.group_id +
+                "' failed: " + kafka::error_text(err));
   }
 
   void recover(const std::string& dir, const nlohmann::json& committed,
@@ -484,6 +485,10 @@ class KafkaSource final : public Source {
     int64_t end;
     bool done = false;
   };
+  struct QueueDeleter {
+    void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+  };
+  static constexpr size_t kPollBatch = 1024;
 
   // Reads [begin, end) of each partition: assigned at `begin`, done when a
   // record at or past end-1 arrives or the partition's end (EOF) is at or past `end`.
@@ -505,15 +510,7 @@ class KafkaSource final : public Source {
     Range* last = nullptr;
     const rd_kafka_topic_t* last_topic = nullptr;
     int32_t last_partition = -1;
-    auto idle_since = std::chrono::steady_clock::now();
-    while (remaining > 0) {
-      kafka::Message message(rd_kafka_consumer_poll(rk, 100));
-      rd_kafka_message_t* m = message.get();
-      if (!m) {
-        check_stall(idle_since);
-        continue;
-      }
-      idle_since = std::chrono::steady_clock::now();
+    auto take = [&](const rd_kafka_message_t* m) {
       if (m->rkt != last_topic || m->partition != last_partition) {  // records come in runs per partition
         auto it = m->rkt ? open.find({rd_kafka_topic_name(m->rkt), m->partition}) : open.end();
         last = it == open.end() ? nullptr : &it->second;
@@ -534,6 +531,22 @@ class KafkaSource final : public Source {
           --remaining;
         }
       }
+    };
+    std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_get_consumer(rk));
+    std::vector<rd_kafka_message_t*> polled(kPollBatch);
+    std::vector<kafka::Message> owned;
+    auto idle_since = std::chrono::steady_clock::now();
+    while (remaining > 0) {
+      ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 100, polled.data(), polled.size());
+      owned.clear();
+      for (ssize_t i = 0; i < n; ++i)
+        owned.emplace_back(polled[static_cast<size_t>(i)]);  // destroyed even if take() throws
+      if (n <= 0) {
+        check_stall(idle_since);
+        continue;
+      }
+      idle_since = std::chrono::steady_clock::now();
+      for (auto& m : owned) take(m.get());
     }
     rd_kafka_assign(rk, nullptr);
     if (values) values->flush(out);
