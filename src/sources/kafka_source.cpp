@@ -284,9 +284,11 @@ class KafkaSource final : public Source {
   }
 
   bool ended() const override {
-    if (!options_.ending || !cap_ || !planned_) return false;
+    // Through the last planned batch, or where the query started when none had data.
+    const std::optional<PartitionOffsets>& at = planned_ ? planned_ : initial_;
+    if (!options_.ending || !cap_ || !at) return false;
     for (const auto& [tp, stop] : *cap_)
-      if (planned_->count(tp) == 0 ? stop > 0 : planned_->at(tp) < stop) return false;
+      if (at->count(tp) == 0 ? stop > 0 : at->at(tp) < stop) return false;
     return true;
   }
 

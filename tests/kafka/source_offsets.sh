@@ -35,6 +35,9 @@ sed 's/trigger: available_now/trigger: {processing_time: 0}/' p.yaml > streaming
 got=$(timeout 30 "$runnel" run streaming.yaml --set sources.in.starting_offsets=earliest \
   --set 'sources.in.ending_offsets={"events":{"0":2,"1":1,"2":-1}}' | sort | tr '\n' ' ')
 expect_equal ending_offsets "p0-0 p0-1 p1-0 p2-0 p2-1 p2-2 p2-3 " "$got"
+cluster topic empty 2
+got=$(timeout 30 "$runnel" run streaming.yaml --set sources.in.subscribe=empty --set sources.in.ending_offsets=latest)
+expect_equal "ending_offsets: latest on an empty topic ends at once" "" "$got"
 
 expect_failure 78 "starting_offsets names no offset for partition events/1" \
   "$runnel" run p.yaml --set 'sources.in.starting_offsets={"events":{"0":1}}'
