@@ -270,6 +270,7 @@ class KafkaSource final : public Source {
 
   void recover(const std::string& dir, const nlohmann::json& committed,
                const nlohmann::json& replay) override {
+    make_directories(dir);
     initial_path_ = dir + "/initial";
     try {
       if (std::filesystem::exists(initial_path_))
@@ -280,7 +281,6 @@ class KafkaSource final : public Source {
       fail(ErrorKind::IO,
            "checkpoint: the Kafka offsets in '" + dir + "' are not readable (" + e.what() + ")");
     }
-    if (!initial_ && planned_) initial_ = planned_;  // a checkpoint from before `initial` was kept
   }
 
   bool ended() const override {

@@ -35,6 +35,22 @@ sed 's/trigger: available_now/trigger: {processing_time: 0}/' p.yaml > streaming
 got=$(timeout 30 "$runnel" run streaming.yaml --set sources.in.starting_offsets=earliest \
   --set 'sources.in.ending_offsets={"events":{"0":2,"1":1,"2":-1}}' | sort | tr '\n' ' ')
 expect_equal ending_offsets "p0-0 p0-1 p1-0 p2-0 p2-1 p2-2 p2-3 " "$got"
+# The offsets a query started from are in the checkpoint: batch 0 re-run
+# after a crash reads what it planned, not what is latest by then.
+cluster topic late 1
+printf 'a\n' | produce late 0
+RUNNEL_CRASH_AT=after_offsets:0 "$runnel" run streaming.yaml --set sources.in.subscribe=late --set checkpoint=late_ckpt \
+  > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do [[ -f late_ckpt/sources/in/initial ]] && break; sleep 0.1; done
+printf 'b\nc\n' | produce late 0
+code=0
+wait $pid || code=$?
+expect_equal "killed after batch 0's offsets" 137 "$code"
+printf 'd\n' | produce late 0
+expect_equal "batch 0 re-run as planned, then the rest" "b c d " \
+  "$(run --set sources.in.subscribe=late --set checkpoint=late_ckpt)"
+
 cluster topic empty 2
 got=$(timeout 30 "$runnel" run streaming.yaml --set sources.in.subscribe=empty --set sources.in.ending_offsets=latest)
 expect_equal "ending_offsets: latest on an empty topic ends at once" "" "$got"
