@@ -1,6 +1,7 @@
 // BadRecords and the dead-letter file. Each dead letter is one JSON line:
 //   {"source":"clicks","position":{"file":"in/a.json","line":12,"column":7},
 //    "reason":"...","record":"<raw text>"}
+// and for a Kafka record the position is {"topic":"t","partition":0,"offset":23,"column":7}.
 // Lines are buffered and appended to the file when the executor closes a
 // batch (take_batch_count), before a fail_fast error, and at destruction.
 #include <cerrno>
@@ -25,9 +26,13 @@ class DeadLetterWriter {
            std::string_view raw) {
     pending_ += "{\"source\":";
     append_json_string(source, pending_);
-    pending_ += ",\"position\":{\"file\":";
+    pending_ += origin.kafka_partition >= 0 ? ",\"position\":{\"topic\":" : ",\"position\":{\"file\":";
     append_json_string(origin.name, pending_);
-    pending_ += ",\"line\":" + std::to_string(line) + ",\"column\":" + std::to_string(column) + "},\"reason\":";
+    if (origin.kafka_partition >= 0)
+      pending_ += ",\"partition\":" + std::to_string(origin.kafka_partition) + ",\"offset\":" + std::to_string(line);
+    else
+      pending_ += ",\"line\":" + std::to_string(line);
+    pending_ += ",\"column\":" + std::to_string(column) + "},\"reason\":";
     append_json_string(reason, pending_);
     pending_ += ",\"record\":";
     append_json_string(raw, pending_);
@@ -78,8 +83,11 @@ void BadRecords::report(const Origin& origin, uint64_t line, uint64_t column, st
   if (dead_letter_) dead_letter_->add(source_, origin, line, column, reason, raw);
   if (mode_ != ParseMode::FailFast) return;
   if (dead_letter_) dead_letter_->flush();
-  fail(ErrorKind::BadData, "source '" + source_ + "': " + origin.name + ":" + std::to_string(line) + ":" +
-                               std::to_string(column) + ": " + std::string(reason));
+  std::string where = origin.kafka_partition >= 0
+                          ? "topic '" + origin.name + "' partition " + std::to_string(origin.kafka_partition) +
+                                " offset " + std::to_string(line) + " column " + std::to_string(column)
+                          : origin.name + ":" + std::to_string(line) + ":" + std::to_string(column);
+  fail(ErrorKind::BadData, "source '" + source_ + "': " + where + ": " + std::string(reason));
 }
 
 uint64_t BadRecords::take_batch_count() {

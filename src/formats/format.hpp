@@ -30,9 +30,12 @@ enum class ParseMode { Permissive, DropMalformed, FailFast };
 
 // Where a piece of input came from, for error messages and dead letters.
 struct Origin {
-  std::string name;         // file path, "stdin", "topic/partition"
+  std::string name;         // file path, "stdin", or a Kafka topic
   uint64_t first_line = 1;  // 1-based line number of the first byte given to the reader
   uint64_t byte_offset = 0; // offset of the first byte within `name`
+  // >= 0: `name` is a Kafka topic, this its partition, and line numbers are
+  // record offsets (the Kafka source gives one record per line).
+  int32_t kafka_partition = -1;
 };
 
 class DeadLetterWriter;

@@ -16,19 +16,30 @@ void log_line(const rd_kafka_t* client, int level, const char* facility, const c
     log::info(line);
 }
 
+// Error events repeat what log_line already said; without a callback librdkafka logs them a second time.
+void ignore_error(rd_kafka_t*, int, const char*, void*) {}
+
 }  // namespace
 
 const config::OptionTable& client_options() {
   static const config::OptionTable table = {
-      {"bootstrap_servers", config::OptionType::String, "comma-separated host:port list of Kafka brokers", "", true},
+      {"bootstrap_servers", config::OptionType::String, "comma-separated host:port list of Kafka brokers", "",
+       true},
       {"kafka.*", config::OptionType::Any, "any librdkafka property, e.g. kafka.security.protocol: ssl"},
   };
+  return table;
+}
+
+config::OptionTable with_client_options(const config::OptionTable& own) {
+  config::OptionTable table = own;
+  table.insert(table.end(), client_options().begin(), client_options().end());
   return table;
 }
 
 Conf make_conf(const config::Node& connector) {
   Conf conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), log_line);
+  rd_kafka_conf_set_error_cb(conf.get(), ignore_error);
   auto put = [&](const config::Node& at, const std::string& name, const std::string& value) {
     char err[512];
     if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK)

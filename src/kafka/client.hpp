@@ -3,11 +3,11 @@
 // stderr. librdkafka's C API is used directly (its C++ wrapper adds a class
 // per concept and no safety we need).
 #pragma once
+#include <librdkafka/rdkafka.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <librdkafka/rdkafka.h>
 
 #include "config/node.hpp"
 #include "config/option_spec.hpp"
@@ -18,17 +18,26 @@ struct ClientDeleter {
   void operator()(rd_kafka_t* client) const { rd_kafka_destroy(client); }
 };
 struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
 };
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
 };
+// A message must be destroyed before its client: rd_kafka_destroy waits for every one.
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
 using Client = std::unique_ptr<rd_kafka_t, ClientDeleter>;
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 using Conf = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
 // The options every Kafka connector takes: bootstrap_servers and kafka.*.
 const config::OptionTable& client_options();
+// A connector's own options followed by client_options().
+config::OptionTable with_client_options(const config::OptionTable& own);
 
 // bootstrap.servers plus every `kafka.X: value` option as librdkafka property X,
 // with librdkafka's logs routed to runnel's stderr. An unknown property or bad

@@ -2,6 +2,7 @@
 // file, one line here and one option table.
 #include "sinks/console_sink.hpp"
 #include "sinks/file_sink.hpp"
+#include "sinks/kafka_sink.hpp"
 #include "sinks/sink.hpp"
 #include "sinks/stdout_sink.hpp"
 
@@ -14,6 +15,8 @@ const std::vector<SinkType>& sink_types() {
       {"stdout", "rows on stdout as json lines, csv or text", &stdout_sink_options(), true, create_stdout_sink},
       {"file", "files under a directory, optionally partitioned (append mode)", &file_sink_options(), true,
        create_file_sink},
+      {"kafka", "one Kafka record per row; exactly-once with transactional: true", &kafka_sink_options(), false,
+       create_kafka_sink},
   };
   return types;
 }
