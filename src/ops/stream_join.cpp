@@ -100,6 +100,8 @@ void append_rows(Column& dst, const Column& src, const std::vector<uint32_t>& ro
     return;
   }
   const size_t base = dst.size();
+  // Capacity doubles, as row-by-row appends grow it (an exact fit per batch would copy the column each time).
+  if (base + rows.size() > dst.capacity()) dst.reserve(std::max(base + rows.size(), 2 * dst.capacity()));
   dst.resize(base + rows.size());
   if (src.type().is_string_like()) {
     std::string_view* to = dst.data<std::string_view>() + base;
