@@ -84,6 +84,43 @@ void append_value(Column& dst, const Column& src, uint32_t r) {
   dst.append_from(src, r);
 }
 
+template <class T>
+void copy_values(Column& dst, size_t base, const Column& src, const std::vector<uint32_t>& rows) {
+  T* to = dst.data<T>() + base;
+  const T* from = src.data<T>();
+  for (size_t k = 0; k < rows.size(); ++k) to[k] = from[rows[k]];
+}
+
+// Rows `rows` of src onto dst, a column at a time (nested types: row by row);
+// strings are copied into dst's arena, as append_value.
+void append_rows(Column& dst, const Column& src, const std::vector<uint32_t>& rows) {
+  const TypeId id = src.id();
+  if (id == TypeId::Struct || id == TypeId::Array || id == TypeId::Null) {
+    for (uint32_t r : rows) append_value(dst, src, r);
+    return;
+  }
+  const size_t base = dst.size();
+  // Capacity doubles, as row-by-row appends grow it (an exact fit per batch would copy the column each time).
+  if (base + rows.size() > dst.capacity()) dst.reserve(std::max(base + rows.size(), 2 * dst.capacity()));
+  dst.resize(base + rows.size());
+  if (src.type().is_string_like()) {
+    std::string_view* to = dst.data<std::string_view>() + base;
+    const std::string_view* from = src.data<std::string_view>();
+    Arena& arena = dst.arena();
+    for (size_t k = 0; k < rows.size(); ++k)
+      if (src.is_valid(rows[k])) to[k] = arena.copy(from[rows[k]]);
+  } else if (physical_width(id) == 1) {
+    copy_values<uint8_t>(dst, base, src, rows);
+  } else if (physical_width(id) == 4) {
+    copy_values<uint32_t>(dst, base, src, rows);
+  } else {
+    copy_values<uint64_t>(dst, base, src, rows);
+  }
+  if (src.all_valid()) return;
+  for (size_t k = 0; k < rows.size(); ++k)
+    if (src.is_null(rows[k])) dst.set_null(base + k);
+}
+
 // A struct value in the codec: its null flag, then each field's value.
 void put_any(std::string& out, const Column& c, size_t r) {
   if (c.id() != TypeId::Struct) return codec::put_value(out, c, r);
@@ -148,8 +185,7 @@ class SideBuffer {
               const std::vector<uint8_t>& matched) {
     if (rows.empty()) return;
     const uint32_t first = static_cast<uint32_t>(group_.size());
-    for (size_t c = 0; c < columns_.size(); ++c)
-      for (uint32_t r : rows) append_value(*columns_[c], *input.columns[c], r);
+    for (size_t c = 0; c < columns_.size(); ++c) append_rows(*columns_[c], *input.columns[c], rows);
     for (size_t i = 0; i < rows.size(); ++i) {
       ids_.push_back(next_id_++);
       matched_.push_back(matched[i]);
@@ -192,8 +228,7 @@ class SideBuffer {
       if (alive_[r]) keep.push_back(r);
     std::vector<ColumnRef> old = columns_;
     reset_columns();
-    for (size_t c = 0; c < columns_.size(); ++c)
-      for (uint32_t r : keep) append_value(*columns_[c], *old[c], r);
+    for (size_t c = 0; c < columns_.size(); ++c) append_rows(*columns_[c], *old[c], keep);
     std::vector<uint32_t> moved_to(rows(), kNone);
     for (size_t i = 0; i < keep.size(); ++i) moved_to[keep[i]] = static_cast<uint32_t>(i);
     std::vector<uint32_t> dirty;  // rows not saved yet, renumbered

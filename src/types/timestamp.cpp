@@ -1,5 +1,6 @@
 #include "types/timestamp.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -186,71 +187,88 @@ std::optional<int32_t> parse_date(std::string_view text) {
 
 namespace {
 
-void two(int64_t v, std::string& out) {
-  out += static_cast<char>('0' + v / 10);
-  out += static_cast<char>('0' + v % 10);
+char* two(int64_t v, char* p) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+  return p + 2;
 }
 
-void date_time(int64_t micros, char sep, std::string& out, int64_t& frac) {
+// "yyyy-mm-dd" (a year outside 0-9999 in full) at p, at most 24 chars; returns the end.
+char* put_date(int32_t days, char* p) {
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  if (y >= 0 && y <= 9999) {
+    for (int64_t div = 1000; div; div /= 10) *p++ = static_cast<char>('0' + y / div % 10);
+  } else {
+    const std::string year = std::to_string(y);
+    p = std::copy(year.begin(), year.end(), p);
+  }
+  *p++ = '-';
+  p = two(m, p);
+  *p++ = '-';
+  return two(d, p);
+}
+
+// The date, `sep` and hh:mm:ss of `micros` at p (the characters built in a
+// buffer, appended once by the caller); returns the end.
+char* date_time(int64_t micros, char sep, char* p, int64_t& frac) {
   int64_t secs = floor_div(micros, 1000000);
   frac = micros - secs * 1000000;
   int64_t days = floor_div(secs, 86400);
   int64_t sod = secs - days * 86400;
   // Rows of a stream mostly share their day: format it once, not per row.
   static thread_local int64_t cached_day = INT64_MIN;
-  static thread_local std::string cached_date;
+  static thread_local char cached_date[24];
+  static thread_local size_t cached_size = 0;
   if (days != cached_day) {
-    cached_date.clear();
-    format_date(static_cast<int32_t>(days), cached_date);
+    cached_size = static_cast<size_t>(put_date(static_cast<int32_t>(days), cached_date) - cached_date);
     cached_day = days;
   }
-  out += cached_date;
-  out += sep;
-  two(sod / 3600, out);
-  out += ':';
-  two(sod / 60 % 60, out);
-  out += ':';
-  two(sod % 60, out);
+  p = std::copy(cached_date, cached_date + cached_size, p);
+  *p++ = sep;
+  p = two(sod / 3600, p);
+  *p++ = ':';
+  p = two(sod / 60 % 60, p);
+  *p++ = ':';
+  return two(sod % 60, p);
 }
 
-void fraction(int64_t frac, int digits, std::string& out) {
+char* fraction(int64_t frac, int digits, char* p) {
   char buf[6];
   for (int k = 5; k >= 0; --k, frac /= 10) buf[k] = static_cast<char>('0' + frac % 10);
-  out += '.';
-  out.append(buf, static_cast<size_t>(digits));
+  *p++ = '.';
+  return std::copy(buf, buf + digits, p);
 }
+
+constexpr size_t kTimestampChars = 48;  // date (24), separator, time (8), fraction (7), zone
 
 }  // namespace
 
 void format_date(int32_t days, std::string& out) {
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  if (y >= 0 && y <= 9999) {
-    for (int64_t div = 1000; div; div /= 10) out += static_cast<char>('0' + y / div % 10);
-  } else {
-    out += std::to_string(y);
-  }
-  out += '-';
-  two(m, out);
-  out += '-';
-  two(d, out);
+  char buf[24];
+  out.append(buf, static_cast<size_t>(put_date(days, buf) - buf));
 }
 
 void format_timestamp_iso(int64_t micros, std::string& out) {
+  char buf[kTimestampChars];
   int64_t frac;
-  date_time(micros, 'T', out, frac);
-  fraction(frac, frac % 1000 ? 6 : 3, out);
-  out += 'Z';
+  char* p = date_time(micros, 'T', buf, frac);
+  p = fraction(frac, frac % 1000 ? 6 : 3, p);
+  *p++ = 'Z';
+  out.append(buf, static_cast<size_t>(p - buf));
 }
 
 void format_timestamp_sql(int64_t micros, std::string& out) {
+  char buf[kTimestampChars];
   int64_t frac;
-  date_time(micros, ' ', out, frac);
-  if (!frac) return;
-  int digits = 6;
-  for (int64_t f = frac; f % 10 == 0; f /= 10) --digits;
-  fraction(frac, digits, out);
+  char* p = date_time(micros, ' ', buf, frac);
+  if (frac) {
+    int digits = 6;
+    for (int64_t f = frac; f % 10 == 0; f /= 10) --digits;
+    p = fraction(frac, digits, p);
+  }
+  out.append(buf, static_cast<size_t>(p - buf));
 }
 
 }  // namespace runnel
