@@ -47,7 +47,6 @@ namespace {
 using namespace join;
 
 constexpr uint32_t kNone = UINT32_MAX;
-constexpr int64_t kNoTime = kNoWatermark;  // a row without an eviction time (a null one, or no bound)
 
 enum Side : int { kLeft = 0, kRight = 1 };
 
