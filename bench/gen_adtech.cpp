@@ -16,19 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "random.hpp"
+
 namespace {
 
-// SplitMix64, as gen_metrics.cpp.
-struct Random {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return next() % n; }
-};
 
 constexpr int64_t kStartMs = 1709294400000;  // 2024-03-01T12:00:00Z
 constexpr int64_t kImpressionsPerSecond = 10000;
