@@ -180,8 +180,7 @@ class DedupOperator final : public Operator {
   }
 
   bool evicts() const { return spec_.within_watermark || spec_.event_time_key; }
-  // Not with state_ttl: its expiry scans the keys in memory.
-  bool spills() const { return state_memory_ > 0 && !table_.has_ttl(); }
+  bool spills() const { return state_memory_ > 0; }
 
   size_t memory_bytes() const { return table_.memory_bytes() + expires_at_.capacity() * sizeof(int64_t); }
 
@@ -265,6 +264,8 @@ class DedupOperator final : public Operator {
   }
 
   void expire_untouched(int64_t now_ms) {
+    if (table_.spilled())
+      reload_expired(table_, *spill_store_, now_ms, [&](uint32_t g, std::string_view& v) { decode_group(g, v); });
     std::vector<uint8_t> keep(table_.size(), 1);
     progress_.rows_removed_by_ttl = table_.expire(keep, now_ms);
     if (*progress_.rows_removed_by_ttl) compact_keys(keep);

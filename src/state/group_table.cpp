@@ -206,8 +206,11 @@ std::vector<uint32_t> GroupTable::compact(const std::vector<uint8_t>& keep) { re
 
 std::vector<uint32_t> GroupTable::spill(const std::vector<uint8_t>& keep, const StateStore& store) {
   std::vector<uint64_t> dropped;
-  for (uint32_t g = 0; g < hashes_.size(); ++g)
-    if (!keep[g]) dropped.push_back(hashes_[g]);
+  for (uint32_t g = 0; g < hashes_.size(); ++g) {
+    if (keep[g]) continue;
+    dropped.push_back(hashes_[g]);
+    if (has_ttl()) spilled_min_touched_ms_ = std::min(spilled_min_touched_ms_, touched_ms_[g]);
+  }
   std::vector<uint32_t> kept = drop(keep, false);
   spilled_ += dropped.size();
   if (spilled_ > filter_capacity_) {  // rebuilt from the store, sized anew
@@ -410,6 +413,7 @@ size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t fi
     std::optional<std::string> value = store.get(key);
     if (!value) continue;
     decode_stored(table, g, *value, decode);
+    if (table.has_ttl()) table.touched_ms_[g] = table.now_ms_;  // a row of this batch found it
     --table.spilled_;
     ++reloaded;
   }
@@ -419,9 +423,10 @@ size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t fi
 void reload_spilled(GroupTable& table, const StateStore& store,
                     const std::function<bool(const std::vector<const Column*>& keys, size_t row,
                                              std::string_view value)>& wanted,
-                    const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+                    const std::function<void(uint32_t g, std::string_view& value)>& decode, int64_t expire_at_ms) {
   std::vector<uint32_t> ids, back;
   std::vector<uint64_t> still_spilled;
+  table.spilled_min_touched_ms_ = INT64_MAX;
   for_each_stored_chunk(table.keys_, store, [&](const std::vector<const Column*>& keys,
                                                 const std::vector<uint32_t>& rows,
                                                 const std::vector<std::string>& values) {
@@ -431,8 +436,15 @@ void reload_spilled(GroupTable& table, const StateStore& store,
     back.clear();
     for (uint32_t i = 0; i < n; ++i) {
       if (ids[i] != GroupTable::kNoGroup) continue;  // in memory, and maybe newer than the store
-      if (wanted(keys, i, values[i])) back.push_back(i);
-      else still_spilled.push_back(table.row_hashes_[i]);
+      std::string_view value = values[i];
+      const int64_t touched = table.has_ttl() ? codec::get<int64_t>(value) : 0;
+      const bool expired = table.has_ttl() && touched + table.ttl_ms_ <= expire_at_ms;
+      if (expired || wanted(keys, i, value)) {
+        back.push_back(i);
+        continue;
+      }
+      still_spilled.push_back(table.row_hashes_[i]);
+      if (table.has_ttl()) table.spilled_min_touched_ms_ = std::min(table.spilled_min_touched_ms_, touched);
     }
     ids.resize(back.size());
     table.find_or_insert(keys, back.data(), back.size(), ids.data());
@@ -442,6 +454,13 @@ void reload_spilled(GroupTable& table, const StateStore& store,
   table.build_filter(still_spilled);
   // A restart's first scan: from now on a save writes changes (a first save would rewrite the store).
   if (!table.changes_.tracking) table.start_tracking();
+}
+
+void reload_expired(GroupTable& table, const StateStore& store, int64_t now_ms,
+                    const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+  if (table.spilled() == 0 || !table.has_ttl() || table.spilled_min_touched_ms_ > now_ms - table.ttl_ms_) return;
+  reload_spilled(table, store, [](const std::vector<const Column*>&, size_t, std::string_view) { return false; },
+                 decode, now_ms);
 }
 
 }  // namespace runnel

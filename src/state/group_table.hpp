@@ -93,7 +93,8 @@ class GroupTable {
                                   const std::function<void(uint32_t, std::string_view&)>&);
   friend void reload_spilled(GroupTable&, const StateStore&,
                              const std::function<bool(const std::vector<const Column*>&, size_t, std::string_view)>&,
-                             const std::function<void(uint32_t, std::string_view&)>&);
+                             const std::function<void(uint32_t, std::string_view&)>&, int64_t);
+  friend void reload_expired(GroupTable&, const StateStore&, int64_t, const std::function<void(uint32_t, std::string_view&)>&);
 
   // What changed since the last save, so a save writes only that (the
   // checkpoint commits every batch; rewriting all state would make a commit
@@ -129,6 +130,7 @@ class GroupTable {
   std::vector<int64_t> touched_ms_;   // per group, with a TTL or recency
   bool recency_ = false;
   size_t spilled_ = 0;
+  int64_t spilled_min_touched_ms_ = INT64_MAX;  // with a TTL: the oldest touch among the spilled groups
   std::vector<uint64_t> filter_;      // Bloom filter bits of the spilled keys' hashes
   size_t filter_capacity_ = 0;        // keys the filter is sized for
 };
@@ -162,12 +164,20 @@ void load_groups(GroupTable& table, const StateStore& store,
 size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t first,
                          const std::function<void(uint32_t g, std::string_view& value)>& decode);
 // Scans the store: every stored group not in memory for which wanted(keys,
-// row, value) holds (its key decoded into columns, a chunk at a time) comes back;
-// the others stay spilled and the filter is rebuilt for exactly them. With an
-// empty table (a restart under a memory limit) nothing need be loaded.
+// row, value) holds (its key decoded into columns, a chunk at a time; the
+// value as `decode` gets it) comes back, and with a TTL so does every group
+// untouched for the TTL at `expire_at_ms`; the others stay spilled and the
+// filter is rebuilt for exactly them. With an empty table (a restart under a
+// memory limit) nothing need be loaded.
 void reload_spilled(GroupTable& table, const StateStore& store,
                     const std::function<bool(const std::vector<const Column*>& keys, size_t row,
                                              std::string_view value)>& wanted,
+                    const std::function<void(uint32_t g, std::string_view& value)>& decode,
+                    int64_t expire_at_ms = INT64_MIN);
+// With a TTL: brings back the spilled groups that expire() at `now_ms` will
+// drop, so that their removal reaches the store (a scan only when the oldest
+// spilled touch has run out).
+void reload_expired(GroupTable& table, const StateStore& store, int64_t now_ms,
                     const std::function<void(uint32_t g, std::string_view& value)>& decode);
 
 }  // namespace runnel

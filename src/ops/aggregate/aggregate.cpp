@@ -298,8 +298,8 @@ class AggregateOperator final : public Operator {
 
   // Spilling is for keyed state that rows and the watermark find by key:
   // not a global aggregation's one row, not session windows (found by
-  // range), not with state_ttl (its expiry scans the groups in memory).
-  bool spills() const { return state_memory_ > 0 && !keys_.empty() && !sessions_ && !table_.has_ttl(); }
+  // range).
+  bool spills() const { return state_memory_ > 0 && !keys_.empty() && !sessions_; }
 
   // The group's stored value (save_state's layout) into group g.
   std::function<void(uint32_t, std::string_view&)> decoder() {
@@ -378,6 +378,7 @@ class AggregateOperator final : public Operator {
   }
 
   void expire_untouched(int64_t now_ms) {
+    if (table_.spilled()) reload_expired(table_, *spill_store_, now_ms, decoder());
     std::vector<uint8_t> keep(table_.size(), 1);
     progress_.rows_removed_by_ttl = table_.expire(keep, now_ms);
     if (*progress_.rows_removed_by_ttl) compact_groups(keep);

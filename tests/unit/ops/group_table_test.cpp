@@ -318,3 +318,38 @@ TEST_CASE("a restart under a memory limit loads nothing: every stored key counts
   CHECK(values == std::vector<int64_t>{7, 7, 0});
   CHECK(table.spilled() == 4998);
 }
+
+TEST_CASE("with a TTL, spilled groups that ran out come back for expire(); one a row finds is touched anew") {
+  MemoryStateStore store;
+  GroupTable table({DataType::of(TypeId::String)});
+  table.set_ttl(1000);
+  table.set_now(10'000);
+  auto keys = strings_of({"a", "b", "c"});
+  groups_of(table, {keys.get()}, 3);
+  table.set_now(10'400);
+  uint32_t row = 2, group;  // "c" again
+  table.find_or_insert({keys.get()}, &row, 1, &group);
+  save(table, store, {1, 2, 3});
+  store.commit(0);
+  std::vector<uint8_t> keep(3, 0);
+  table.spill(keep, store);
+  CHECK(table.spilled() == 3);
+  auto decode = [](uint32_t, std::string_view& v) { v = {}; };
+
+  // "b" is found by a row at 10,900: the stored touch (10,000) gives way to this batch's.
+  table.set_now(10'900);
+  auto b = strings_of({"b"});
+  groups_of(table, {b.get()}, 1);
+  CHECK(reload_new_groups(table, store, 0, decode) == 1);
+  reload_expired(table, store, 10'999, decode);  // nothing has run out: no scan brings anything
+  CHECK(table.size() == 1);
+  reload_expired(table, store, 11'000, decode);  // "a" ran out (touched at 10,000), "c" not (10,400)
+  CHECK(keys_of(table) == std::vector<std::string>{"b", "a"});
+  CHECK(table.spilled() == 1);
+  std::vector<uint8_t> all(2, 1);
+  CHECK(table.expire(all, 11'000) == 1);
+  CHECK(all == std::vector<uint8_t>{1, 0});
+  reload_expired(table, store, 11'400, decode);
+  CHECK(keys_of(table) == std::vector<std::string>{"b", "a", "c"});
+  CHECK(table.spilled() == 0);
+}
