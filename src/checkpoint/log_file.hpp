@@ -1,13 +1,15 @@
 // Checkpoint files: small JSON documents written atomically and checked on
 // read. A file is three lines: the format version ("v1"), the JSON body on one
-// line, and "crc32 <8 hex digits>" of the body (zlib's crc32). A write goes to
+// line, and "crc32 <8 hex digits>" of the body (zlib's crc32, computed by ISA-L). A write goes to
 // a temporary name in the same directory, is fsynced, renamed into place and
 // the directory fsynced (LevelDB's CURRENT, Spark's HDFSMetadataLog), so a
 // reader sees the old file or the new one, never half of one. A truncated or
 // corrupt file is an Error(IO) naming it, never a crash.
 //
 // The per-batch files are written *deferred*: the temporary file is written at
-// once (a full disk fails the call), and its fsync, rename into place and
+// once (a full disk fails the call; a file of a megabyte or more, such as a
+// write-ahead log segment, is instead copied to a buffer and written with
+// O_DIRECT on the background thread, so a full disk fails the next wait), and its fsync, rename into place and
 // directory fsync run on one background thread, file after file in the order
 // of the calls, so a batch's work overlaps the disk's latency instead of
 // waiting for it. Because renames keep that order, a later file never exists

@@ -129,6 +129,7 @@ TEST_CASE("stdin source with a checkpoint: what it planned is in the write-ahead
     CHECK(*end == first);
     CHECK(read_values(*src, nullptr, *end) == std::vector<std::string>{"a", "b"});
     src->commit(*end);
+    wait_for_log_writes();  // the trim runs on the checkpoint's background thread
     CHECK(wal_files(wal.path()).empty());
     again.write("c\nd\n");  // the feeder resends from byte 4, where the log ends
     again.close_write();
