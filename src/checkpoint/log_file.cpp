@@ -152,7 +152,10 @@ struct DeferredWrite {
   std::unique_ptr<DirectBytes> direct;  // set: write these to `temp` first
 };
 
-constexpr size_t kDirectWriteBytes = 1 << 20;  // files this large bypass the page cache
+// Files this large bypass the page cache: every write-ahead log segment of a
+// default-sized batch, and (so that the crash harness's small batches take
+// this path too) anything past a few pages, where a direct write costs no more.
+constexpr size_t kDirectWriteBytes = 16 << 10;
 
 // Writes `bytes` to a new file `temp` with O_DIRECT, cut to the exact length;
 // returns its descriptor. A file system without O_DIRECT (tmpfs) gets a plain write.

@@ -7,7 +7,7 @@
 // corrupt file is an Error(IO) naming it, never a crash.
 //
 // The per-batch files are written *deferred*: the temporary file is written at
-// once (a full disk fails the call; a file of a megabyte or more, such as a
+// once (a full disk fails the call; a file of 16 KiB or more, such as a
 // write-ahead log segment, is instead copied to a buffer and written with
 // O_DIRECT on the background thread, so a full disk fails the next wait), and its fsync, rename into place and
 // directory fsync run on one background thread, file after file in the order
