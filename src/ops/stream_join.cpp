@@ -20,8 +20,8 @@
 // with Spark's words.
 //
 // State: per side, rows in append-only columns (strings copied into the
-// buffer's own arena), their group in a GroupTable of the keys (rows of a
-// group linked in arrival order), a matched flag, and a min-heap of eviction
+// buffer's own arena), their group in a GroupTable of the keys (each group's
+// live rows listed in arrival order), a matched flag, and a min-heap of eviction
 // times so eviction pops only what goes. Evicted rows stay in the columns
 // until they outnumber the live ones; then the live rows are copied into
 // fresh columns and indexed again (amortised: each row is copied a bounded
@@ -176,7 +176,7 @@ class SideBuffer {
   // Calls fn(row) for the live rows of group g, in arrival order (evicted rows are unlinked).
   template <class Fn>
   void for_each_in_group(uint32_t g, Fn&& fn) const {
-    for (uint32_t r = head_[g]; r != kNone; r = next_[r]) fn(r);
+    for (uint32_t r : members_[g]) fn(r);
   }
 
   // Buffers rows[i] of the dense batch `input` (its keys `keys`) with matched flags matched[i].
@@ -240,8 +240,8 @@ class SideBuffer {
   }
 
   size_t memory_bytes() const {
-    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 4 * sizeof(uint32_t) + 2) +
-                   head_.capacity() * sizeof(uint32_t);
+    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 2 * sizeof(uint32_t) + 2) +
+                   members_.capacity() * sizeof(members_[0]);
     for (auto& c : columns_) {
       bytes += c->capacity() * std::max<size_t>(physical_width(c->id()), 1);
       if (c->type().is_string_like()) bytes += c->arena().bytes_used();
@@ -298,10 +298,10 @@ class SideBuffer {
   }
 
  private:
+  // Rows mostly go oldest first, so r is found near the front of its group.
   void unlink(uint32_t r) {
-    const uint32_t g = group_[r];
-    (prev_[r] == kNone ? head_[g] : next_[prev_[r]]) = next_[r];
-    (next_[r] == kNone ? tail_[g] : prev_[next_[r]]) = prev_[r];
+    std::vector<uint32_t>& rows = members_[group_[r]];
+    rows.erase(std::find(rows.begin(), rows.end(), r));
   }
 
   char side_tag() const { return spec_.side == kLeft ? 'L' : 'R'; }
@@ -331,10 +331,7 @@ class SideBuffer {
   void reindex() {
     keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
     group_.clear();
-    next_.clear();
-    prev_.clear();
-    head_.clear();
-    tail_.clear();
+    members_.clear();
     heap_ = {};
     const size_t n = ids_.size();
     alive_.assign(n, 1);
@@ -351,8 +348,7 @@ class SideBuffer {
     const size_t n = rows.size();
     std::vector<uint32_t> groups(n);
     keys_->find_or_insert(flat_key_columns(keys), rows.data(), n, groups.data());
-    head_.resize(keys_->size(), kNone);
-    tail_.resize(keys_->size(), kNone);
+    members_.resize(keys_->size());
     const Column* time = nullptr;
     int64_t offset = 0;
     if (spec_.eviction.key_ordinal)
@@ -364,13 +360,7 @@ class SideBuffer {
     for (size_t i = 0; i < n; ++i) {
       const uint32_t r = first + static_cast<uint32_t>(i), g = groups[i];
       group_.push_back(g);
-      next_.push_back(kNone);
-      prev_.push_back(tail_[g]);
-      if (tail_[g] == kNone)
-        head_[g] = r;
-      else
-        next_[tail_[g]] = r;
-      tail_[g] = r;
+      members_[g].push_back(r);
       // Evicted once the watermark reaches time - offset (a null time: only at the end).
       if (time && time->is_valid(rows[i])) heap_.emplace(time->data<int64_t>()[rows[i]] - offset, r);
     }
@@ -381,8 +371,10 @@ class SideBuffer {
   SideSpec spec_;
   std::vector<ColumnRef> columns_;
   std::unique_ptr<GroupTable> keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
-  std::vector<uint32_t> group_, next_, prev_;  // per row: its group's chain
-  std::vector<uint32_t> head_, tail_;          // per group
+  std::vector<uint32_t> group_;                 // per row
+  // Per group, its live rows in arrival order: a probe reads a group's rows
+  // from one array, not by chasing a link per row through the whole buffer.
+  std::vector<std::vector<uint32_t>> members_;
   std::vector<uint64_t> ids_;                  // per row: its sequence number (its store key)
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
