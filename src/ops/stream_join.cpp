@@ -21,14 +21,15 @@
 //
 // State: per side, rows in append-only columns (strings copied into the
 // buffer's own arena), their group in a GroupTable of the keys (each group's
-// live rows listed in arrival order), a matched flag, and a min-heap of eviction
-// times so eviction pops only what goes. Evicted rows stay in the columns
+// live rows listed in arrival order), a matched flag, and the rows by eviction
+// time (DueRows) so eviction pops only what goes. Evicted rows stay in the columns
 // until they outnumber the live ones; then the live rows are copied into
 // fresh columns and indexed again (amortised: each row is copied a bounded
 // number of times). A checkpoint keeps one store entry per live row (side,
 // sequence number -> matched flag and values); a save writes the rows added
 // or newly matched since the last one and removes the evicted ones.
 #include <algorithm>
+#include <deque>
 #include <numeric>
 #include <queue>
 
@@ -149,6 +150,36 @@ struct ColumnDecoder {
   }
 };
 
+// Rows by the watermark that evicts them. A side's rows mostly arrive in
+// event-time order: those queue in a FIFO (O(1) each way, no heap walk over
+// millions of rows); a row due before the FIFO's last goes to a min-heap.
+class DueRows {
+ public:
+  void push(int64_t due, uint32_t row) {
+    if (fifo_.empty() || due >= fifo_.back().first)
+      fifo_.emplace_back(due, row);
+    else
+      heap_.emplace(due, row);
+  }
+
+  // Calls fn(row) for every row due at `bound` (in no particular order) and forgets them.
+  template <class Fn>
+  void pop_due(int64_t bound, Fn&& fn) {
+    for (; !fifo_.empty() && fifo_.front().first <= bound; fifo_.pop_front()) fn(fifo_.front().second);
+    for (; !heap_.empty() && heap_.top().first <= bound; heap_.pop()) fn(heap_.top().second);
+  }
+
+  void clear() {
+    fifo_.clear();
+    heap_ = {};
+  }
+
+ private:
+  using Due = std::pair<int64_t, uint32_t>;  // (watermark that evicts it, row)
+  std::deque<Due> fifo_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
+};
+
 // One side's buffered rows.
 class SideBuffer {
  public:
@@ -200,13 +231,11 @@ class SideBuffer {
     if (all) {
       for (uint32_t r = 0; r < rows(); ++r)
         if (alive_[r]) gone.push_back(r);
-      heap_ = {};
+      due_.clear();
     } else {
-      while (!heap_.empty() && heap_.top().first <= bound) {
-        uint32_t r = heap_.top().second;
-        heap_.pop();
+      due_.pop_due(bound, [&](uint32_t r) {
         if (alive_[r]) gone.push_back(r);
-      }
+      });
       std::sort(gone.begin(), gone.end());
     }
     for (uint32_t r : gone) {
@@ -332,7 +361,7 @@ class SideBuffer {
     keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
     group_.clear();
     members_.clear();
-    heap_ = {};
+    due_.clear();
     const size_t n = ids_.size();
     alive_.assign(n, 1);
     live_ = 0;
@@ -362,7 +391,7 @@ class SideBuffer {
       group_.push_back(g);
       members_[g].push_back(r);
       // Evicted once the watermark reaches time - offset (a null time: only at the end).
-      if (time && time->is_valid(rows[i])) heap_.emplace(time->data<int64_t>()[rows[i]] - offset, r);
+      if (time && time->is_valid(rows[i])) due_.push(time->data<int64_t>()[rows[i]] - offset, r);
     }
     live_ += n;
   }
@@ -378,8 +407,7 @@ class SideBuffer {
   std::vector<uint64_t> ids_;                  // per row: its sequence number (its store key)
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
-  using Due = std::pair<int64_t, uint32_t>;  // (watermark that evicts it, row)
-  std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
+  DueRows due_;
   uint64_t next_id_ = 0;
   // What the next save writes; mutable: bookkeeping of the saves, not part of the state's value.
   mutable bool tracking_ = false;
