@@ -45,7 +45,8 @@ char* put_json_string(std::string_view text, char* p) {
       *p++ = kHex[c & 15];
     }
   }
-  if (run < text.size()) std::memcpy(p, text.data() + run, text.size() - run);  // an empty view's data() may be null
+  // Guarded: an empty view's data() may be null, which memcpy must not get.
+  if (run < text.size()) std::memcpy(p, text.data() + run, text.size() - run);
   p += text.size() - run;
   *p++ = '"';
   return p;

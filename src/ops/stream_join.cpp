@@ -400,11 +400,11 @@ class SideBuffer {
   SideSpec spec_;
   std::vector<ColumnRef> columns_;
   std::unique_ptr<GroupTable> keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
-  std::vector<uint32_t> group_;                 // per row
+  std::vector<uint32_t> group_;  // per row
   // Per group, its live rows in arrival order: a probe reads a group's rows
   // from one array, not by chasing a link per row through the whole buffer.
   std::vector<std::vector<uint32_t>> members_;
-  std::vector<uint64_t> ids_;                  // per row: its sequence number (its store key)
+  std::vector<uint64_t> ids_;  // per row: its sequence number (its store key)
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
   DueRows due_;

@@ -225,7 +225,7 @@ char* date_time(int64_t micros, char sep, char* p, int64_t& frac) {
     cached_size = static_cast<size_t>(put_date(static_cast<int32_t>(days), cached_date) - cached_date);
     cached_day = days;
   }
-  static_assert(sizeof cached_date <= kTimestampIsoChars, "the callers' buffers have room for the whole copy");
+  static_assert(sizeof cached_date <= kTimestampIsoChars, "the callers' buffers have room for the copy");
   std::memcpy(p, cached_date, sizeof cached_date);  // a fixed size copies inline
   p += cached_size;
   *p++ = sep;
