@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace runnel {
 
@@ -24,26 +25,38 @@ constexpr std::array<char, 256> kEscape = make_escape_table();
 
 }  // namespace
 
-void append_json_string(std::string_view text, std::string& out) {
-  out.push_back('"');
+char* put_json_string(std::string_view text, char* p) {
+  *p++ = '"';
   size_t run = 0;  // start of the bytes not yet copied
   for (size_t i = 0; i < text.size(); ++i) {
     char escape = kEscape[static_cast<uint8_t>(text[i])];
     if (!escape) continue;
-    out.append(text.data() + run, i - run);
+    std::memcpy(p, text.data() + run, i - run);
+    p += i - run;
     run = i + 1;
-    out.push_back('\\');
-    out.push_back(escape);
+    *p++ = '\\';
+    *p++ = escape;
     if (escape == 'u') {
       static constexpr char kHex[] = "0123456789ABCDEF";
       uint8_t c = static_cast<uint8_t>(text[i]);
-      out.append("00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
+      *p++ = '0';
+      *p++ = '0';
+      *p++ = kHex[c >> 4];
+      *p++ = kHex[c & 15];
     }
   }
-  out.append(text.data() + run, text.size() - run);
-  out.push_back('"');
+  // Guarded: an empty view's data() may be null, which memcpy must not get.
+  if (run < text.size()) std::memcpy(p, text.data() + run, text.size() - run);
+  p += text.size() - run;
+  *p++ = '"';
+  return p;
+}
+
+void append_json_string(std::string_view text, std::string& out) {
+  const size_t old = out.size();
+  out.resize(old + json_string_bound(text));
+  char* end = put_json_string(text, out.data() + old);
+  out.resize(static_cast<size_t>(end - out.data()));
 }
 
 }  // namespace runnel

@@ -3,7 +3,9 @@
 // inside structs; nulls inside arrays are written as null), doubles as Java's
 // Double.toString with NaN/Infinity quoted (Jackson's default), timestamps as
 // ISO-8601 with 'Z', binary as base64.
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "formats/format.hpp"
 #include "formats/json_text.hpp"
@@ -120,20 +122,130 @@ void append_value(const Column& c, size_t i, const StructKeys& keys, std::string
   }
 }
 
+// How a top-level field is written. The common flat types go straight into
+// the output bytes; the others are rendered a column at a time first (Text).
+enum class FieldKind : uint8_t { Boolean, Int, Long, String, Timestamp, Text };
+
+FieldKind kind_of(TypeId id) {
+  switch (id) {
+    case TypeId::Boolean: return FieldKind::Boolean;
+    case TypeId::Int: return FieldKind::Int;
+    case TypeId::Long: return FieldKind::Long;
+    case TypeId::String: return FieldKind::String;
+    case TypeId::Timestamp: return FieldKind::Timestamp;
+    default: return FieldKind::Text;
+  }
+}
+
+// The most bytes a value of a fixed-width kind takes ("false", an int64's
+// digits, a quoted timestamp of any year).
+size_t value_bound(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::Boolean: return 5;
+    case FieldKind::Int: return 11;
+    case FieldKind::Long: return 20;
+    case FieldKind::Timestamp: return kTimestampIsoChars + 2;
+    default: return 0;  // String, Text: by their lengths
+  }
+}
+
+// One object per visible row, written into bytes sized once per batch: no
+// per-value growth checks. Text fields are rendered first, a column at a
+// time, into texts_ (offsets_ per visible row).
 class JsonWriter final : public RecordWriter {
  public:
-  explicit JsonWriter(SchemaRef schema) : keys_(keys_for(DataType::struct_of(schema->fields))) {}
+  explicit JsonWriter(SchemaRef schema) : keys_(keys_for(DataType::struct_of(schema->fields))) {
+    for (auto& f : schema->fields) kinds_.push_back(kind_of(f.type.id));
+    texts_.resize(kinds_.size());
+    offsets_.resize(kinds_.size());
+  }
 
   void write(const Batch& batch, std::string& out) override {
-    out.reserve(out.size() + batch.size() * 64);
-    for (size_t r = 0; r < batch.size(); ++r) {
-      append_object(batch.columns, batch.row(r), keys_, out);
-      out.push_back('\n');
-    }
+    const size_t n = batch.size();
+    if (n == 0) return;
+    const size_t old = out.size();
+    out.resize(old + bound(batch));
+    char* p = out.data() + old;
+    for (size_t i = 0; i < n; ++i) p = put_row(batch, i, p);
+    out.resize(static_cast<size_t>(p - out.data()));
   }
 
  private:
+  // The most bytes the batch's rows take; renders the Text fields.
+  size_t bound(const Batch& batch) {
+    const size_t n = batch.size();
+    size_t bytes = n * 3;  // '{', '}', '\n'
+    for (size_t f = 0; f < kinds_.size(); ++f) {
+      const Column& c = *batch.columns[f];
+      bytes += n * (keys_.keys[f].size() + 1 + value_bound(kinds_[f]));  // with the ','
+      if (kinds_[f] == FieldKind::String) {
+        const std::string_view* values = c.data<std::string_view>();
+        for (size_t i = 0; i < n; ++i) bytes += json_string_bound(values[batch.row(i)]);
+      } else if (kinds_[f] == FieldKind::Text) {
+        bytes += render(batch, f);
+      }
+    }
+    return bytes;
+  }
+
+  size_t render(const Batch& batch, size_t f) {
+    const Column& c = *batch.columns[f];
+    std::string& text = texts_[f];
+    std::vector<uint32_t>& offsets = offsets_[f];
+    text.clear();
+    offsets.assign(1, 0);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const uint32_t r = batch.row(i);
+      if (c.is_valid(r)) append_value(c, r, keys_.children[f], text);
+      offsets.push_back(static_cast<uint32_t>(text.size()));
+    }
+    return text.size();
+  }
+
+  char* put_row(const Batch& batch, size_t i, char* p) {
+    const uint32_t r = batch.row(i);
+    *p++ = '{';
+    char* first = p;
+    for (size_t f = 0; f < kinds_.size(); ++f) {
+      const Column& c = *batch.columns[f];
+      if (c.is_null(r)) continue;
+      if (p != first) *p++ = ',';
+      const std::string& key = keys_.keys[f];
+      std::memcpy(p, key.data(), key.size());
+      p = put_value(c, r, f, i, p + key.size());
+    }
+    *p++ = '}';
+    *p++ = '\n';
+    return p;
+  }
+
+  char* put_value(const Column& c, uint32_t r, size_t f, size_t i, char* p) {
+    switch (kinds_[f]) {
+      case FieldKind::Boolean: {
+        const std::string_view word = c.data<uint8_t>()[r] ? "true" : "false";
+        std::memcpy(p, word.data(), word.size());
+        return p + word.size();
+      }
+      case FieldKind::Int: return std::to_chars(p, p + 11, c.data<int32_t>()[r]).ptr;
+      case FieldKind::Long: return std::to_chars(p, p + 20, c.data<int64_t>()[r]).ptr;
+      case FieldKind::String: return put_json_string(c.data<std::string_view>()[r], p);
+      case FieldKind::Timestamp: {
+        *p++ = '"';
+        p = put_timestamp_iso(c.data<int64_t>()[r], p);
+        *p++ = '"';
+        return p;
+      }
+      case FieldKind::Text: break;
+    }
+    const uint32_t begin = offsets_[f][i], size = offsets_[f][i + 1] - begin;
+    std::memcpy(p, texts_[f].data() + begin, size);
+    return p + size;
+  }
+
   StructKeys keys_;
+  std::vector<FieldKind> kinds_;
+  std::vector<std::string> texts_;
+  std::vector<std::vector<uint32_t>> offsets_;
 };
 
 }  // namespace

@@ -20,15 +20,16 @@
 // with Spark's words.
 //
 // State: per side, rows in append-only columns (strings copied into the
-// buffer's own arena), their group in a GroupTable of the keys (rows of a
-// group linked in arrival order), a matched flag, and a min-heap of eviction
-// times so eviction pops only what goes. Evicted rows stay in the columns
+// buffer's own arena), their group in a GroupTable of the keys (each group's
+// live rows listed in arrival order), a matched flag, and the rows by eviction
+// time (DueRows) so eviction pops only what goes. Evicted rows stay in the columns
 // until they outnumber the live ones; then the live rows are copied into
 // fresh columns and indexed again (amortised: each row is copied a bounded
 // number of times). A checkpoint keeps one store entry per live row (side,
 // sequence number -> matched flag and values); a save writes the rows added
 // or newly matched since the last one and removes the evicted ones.
 #include <algorithm>
+#include <deque>
 #include <numeric>
 #include <queue>
 
@@ -149,6 +150,36 @@ struct ColumnDecoder {
   }
 };
 
+// Rows by the watermark that evicts them. A side's rows mostly arrive in
+// event-time order: those queue in a FIFO (O(1) each way, no heap walk over
+// millions of rows); a row due before the FIFO's last goes to a min-heap.
+class DueRows {
+ public:
+  void push(int64_t due, uint32_t row) {
+    if (fifo_.empty() || due >= fifo_.back().first)
+      fifo_.emplace_back(due, row);
+    else
+      heap_.emplace(due, row);
+  }
+
+  // Calls fn(row) for every row due at `bound` (in no particular order) and forgets them.
+  template <class Fn>
+  void pop_due(int64_t bound, Fn&& fn) {
+    for (; !fifo_.empty() && fifo_.front().first <= bound; fifo_.pop_front()) fn(fifo_.front().second);
+    for (; !heap_.empty() && heap_.top().first <= bound; heap_.pop()) fn(heap_.top().second);
+  }
+
+  void clear() {
+    fifo_.clear();
+    heap_ = {};
+  }
+
+ private:
+  using Due = std::pair<int64_t, uint32_t>;  // (watermark that evicts it, row)
+  std::deque<Due> fifo_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
+};
+
 // One side's buffered rows.
 class SideBuffer {
  public:
@@ -176,7 +207,7 @@ class SideBuffer {
   // Calls fn(row) for the live rows of group g, in arrival order (evicted rows are unlinked).
   template <class Fn>
   void for_each_in_group(uint32_t g, Fn&& fn) const {
-    for (uint32_t r = head_[g]; r != kNone; r = next_[r]) fn(r);
+    for (uint32_t r : members_[g]) fn(r);
   }
 
   // Buffers rows[i] of the dense batch `input` (its keys `keys`) with matched flags matched[i].
@@ -200,13 +231,11 @@ class SideBuffer {
     if (all) {
       for (uint32_t r = 0; r < rows(); ++r)
         if (alive_[r]) gone.push_back(r);
-      heap_ = {};
+      due_.clear();
     } else {
-      while (!heap_.empty() && heap_.top().first <= bound) {
-        uint32_t r = heap_.top().second;
-        heap_.pop();
+      due_.pop_due(bound, [&](uint32_t r) {
         if (alive_[r]) gone.push_back(r);
-      }
+      });
       std::sort(gone.begin(), gone.end());
     }
     for (uint32_t r : gone) {
@@ -240,8 +269,8 @@ class SideBuffer {
   }
 
   size_t memory_bytes() const {
-    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 4 * sizeof(uint32_t) + 2) +
-                   head_.capacity() * sizeof(uint32_t);
+    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 2 * sizeof(uint32_t) + 2) +
+                   members_.capacity() * sizeof(members_[0]);
     for (auto& c : columns_) {
       bytes += c->capacity() * std::max<size_t>(physical_width(c->id()), 1);
       if (c->type().is_string_like()) bytes += c->arena().bytes_used();
@@ -298,10 +327,10 @@ class SideBuffer {
   }
 
  private:
+  // Rows mostly go oldest first, so r is found near the front of its group.
   void unlink(uint32_t r) {
-    const uint32_t g = group_[r];
-    (prev_[r] == kNone ? head_[g] : next_[prev_[r]]) = next_[r];
-    (next_[r] == kNone ? tail_[g] : prev_[next_[r]]) = prev_[r];
+    std::vector<uint32_t>& rows = members_[group_[r]];
+    rows.erase(std::find(rows.begin(), rows.end(), r));
   }
 
   char side_tag() const { return spec_.side == kLeft ? 'L' : 'R'; }
@@ -331,11 +360,8 @@ class SideBuffer {
   void reindex() {
     keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
     group_.clear();
-    next_.clear();
-    prev_.clear();
-    head_.clear();
-    tail_.clear();
-    heap_ = {};
+    members_.clear();
+    due_.clear();
     const size_t n = ids_.size();
     alive_.assign(n, 1);
     live_ = 0;
@@ -351,8 +377,7 @@ class SideBuffer {
     const size_t n = rows.size();
     std::vector<uint32_t> groups(n);
     keys_->find_or_insert(flat_key_columns(keys), rows.data(), n, groups.data());
-    head_.resize(keys_->size(), kNone);
-    tail_.resize(keys_->size(), kNone);
+    members_.resize(keys_->size());
     const Column* time = nullptr;
     int64_t offset = 0;
     if (spec_.eviction.key_ordinal)
@@ -364,15 +389,9 @@ class SideBuffer {
     for (size_t i = 0; i < n; ++i) {
       const uint32_t r = first + static_cast<uint32_t>(i), g = groups[i];
       group_.push_back(g);
-      next_.push_back(kNone);
-      prev_.push_back(tail_[g]);
-      if (tail_[g] == kNone)
-        head_[g] = r;
-      else
-        next_[tail_[g]] = r;
-      tail_[g] = r;
+      members_[g].push_back(r);
       // Evicted once the watermark reaches time - offset (a null time: only at the end).
-      if (time && time->is_valid(rows[i])) heap_.emplace(time->data<int64_t>()[rows[i]] - offset, r);
+      if (time && time->is_valid(rows[i])) due_.push(time->data<int64_t>()[rows[i]] - offset, r);
     }
     live_ += n;
   }
@@ -381,13 +400,14 @@ class SideBuffer {
   SideSpec spec_;
   std::vector<ColumnRef> columns_;
   std::unique_ptr<GroupTable> keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
-  std::vector<uint32_t> group_, next_, prev_;  // per row: its group's chain
-  std::vector<uint32_t> head_, tail_;          // per group
-  std::vector<uint64_t> ids_;                  // per row: its sequence number (its store key)
+  std::vector<uint32_t> group_;  // per row
+  // Per group, its live rows in arrival order: a probe reads a group's rows
+  // from one array, not by chasing a link per row through the whole buffer.
+  std::vector<std::vector<uint32_t>> members_;
+  std::vector<uint64_t> ids_;  // per row: its sequence number (its store key)
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
-  using Due = std::pair<int64_t, uint32_t>;  // (watermark that evicts it, row)
-  std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
+  DueRows due_;
   uint64_t next_id_ = 0;
   // What the next save writes; mutable: bookkeeping of the saves, not part of the state's value.
   mutable bool tracking_ = false;

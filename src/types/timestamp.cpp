@@ -187,7 +187,7 @@ std::optional<int32_t> parse_date(std::string_view text) {
 
 namespace {
 
-char* two(int64_t v, char* p) {
+char* two(uint32_t v, char* p) {  // v < 100; unsigned: cheaper division
   p[0] = static_cast<char>('0' + v / 10);
   p[1] = static_cast<char>('0' + v % 10);
   return p + 2;
@@ -210,13 +210,13 @@ char* put_date(int32_t days, char* p) {
   return two(d, p);
 }
 
-// The date, `sep` and hh:mm:ss of `micros` at p (the characters built in a
-// buffer, appended once by the caller); returns the end.
+// The date, `sep` and hh:mm:ss of `micros` at p (a buffer of at least
+// kTimestampIsoChars, appended once by the caller); returns the end.
 char* date_time(int64_t micros, char sep, char* p, int64_t& frac) {
   int64_t secs = floor_div(micros, 1000000);
   frac = micros - secs * 1000000;
   int64_t days = floor_div(secs, 86400);
-  int64_t sod = secs - days * 86400;
+  const auto sod = static_cast<uint32_t>(secs - days * 86400);
   // Rows of a stream mostly share their day: format it once, not per row.
   static thread_local int64_t cached_day = INT64_MIN;
   static thread_local char cached_date[24];
@@ -225,7 +225,9 @@ char* date_time(int64_t micros, char sep, char* p, int64_t& frac) {
     cached_size = static_cast<size_t>(put_date(static_cast<int32_t>(days), cached_date) - cached_date);
     cached_day = days;
   }
-  p = std::copy(cached_date, cached_date + cached_size, p);
+  static_assert(sizeof cached_date <= kTimestampIsoChars, "the callers' buffers have room for the copy");
+  std::memcpy(p, cached_date, sizeof cached_date);  // a fixed size copies inline
+  p += cached_size;
   *p++ = sep;
   p = two(sod / 3600, p);
   *p++ = ':';
@@ -234,11 +236,13 @@ char* date_time(int64_t micros, char sep, char* p, int64_t& frac) {
   return two(sod % 60, p);
 }
 
+// '.' and the first `digits` of the six-digit fraction at p; all six are
+// written (the callers' buffers have room), so no copy of a variable length.
 char* fraction(int64_t frac, int digits, char* p) {
-  char buf[6];
-  for (int k = 5; k >= 0; --k, frac /= 10) buf[k] = static_cast<char>('0' + frac % 10);
-  *p++ = '.';
-  return std::copy(buf, buf + digits, p);
+  *p = '.';
+  auto f = static_cast<uint32_t>(frac);
+  for (int k = 6; k >= 1; --k, f /= 10) p[k] = static_cast<char>('0' + f % 10);
+  return p + 1 + digits;
 }
 
 constexpr size_t kTimestampChars = 48;  // date (24), separator, time (8), fraction (7), zone
@@ -250,13 +254,17 @@ void format_date(int32_t days, std::string& out) {
   out.append(buf, static_cast<size_t>(put_date(days, buf) - buf));
 }
 
-void format_timestamp_iso(int64_t micros, std::string& out) {
-  char buf[kTimestampChars];
+char* put_timestamp_iso(int64_t micros, char* p) {
   int64_t frac;
-  char* p = date_time(micros, 'T', buf, frac);
+  p = date_time(micros, 'T', p, frac);
   p = fraction(frac, frac % 1000 ? 6 : 3, p);
   *p++ = 'Z';
-  out.append(buf, static_cast<size_t>(p - buf));
+  return p;
+}
+
+void format_timestamp_iso(int64_t micros, std::string& out) {
+  char buf[kTimestampIsoChars];
+  out.append(buf, static_cast<size_t>(put_timestamp_iso(micros, buf) - buf));
 }
 
 void format_timestamp_sql(int64_t micros, std::string& out) {

@@ -23,6 +23,10 @@ std::optional<int32_t> parse_date(std::string_view text);
 // ISO-8601 as Spark's JSON/CSV writers do: "2024-01-02T10:11:12.123Z"
 // (milliseconds always; microseconds added when non-zero).
 void format_timestamp_iso(int64_t micros, std::string& out);
+// The same at p, which has room for kTimestampIsoChars ("-290308-12-21T19:59:05.224192Z"
+// at the extremes); returns the end. For writers that size their output once per batch.
+constexpr size_t kTimestampIsoChars = 32;
+char* put_timestamp_iso(int64_t micros, char* p);
 // CAST(ts AS STRING) / console form: "2024-01-02 10:11:12" with ".123456"
 // trimmed of trailing zeros when the fraction is non-zero.
 void format_timestamp_sql(int64_t micros, std::string& out);

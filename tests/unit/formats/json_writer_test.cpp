@@ -68,3 +68,26 @@ TEST_CASE("json writer output reads back") {
   for (auto& b : batches) writer->write(b, out);
   CHECK(out == "{\"s\":\"a\\u0000b\\t\",\"n\":7}\n{}\n");
 }
+
+TEST_CASE("json writer: timestamps as format_timestamp_iso writes them, rows sharing a second or not") {
+  auto schema = schema_of("t TIMESTAMP, u TIMESTAMP");
+  const std::vector<int64_t> micros = {1704190272123000, 1704190272999999, 1704190273000000, 1704190272000001,
+                                       -1,               -1000000,         -999999,          0,
+                                       INT64_MIN,        INT64_MAX,        253402300800000000};
+  Batch batch = Batch::builder(schema, micros.size());
+  for (size_t i = 0; i < micros.size(); ++i) {
+    batch.columns[0]->append<int64_t>(micros[i]);
+    batch.columns[1]->append<int64_t>(micros[micros.size() - 1 - i]);
+  }
+  batch.num_rows = micros.size();
+  std::string out, expected;
+  make_json_writer(schema)->write(batch, out);
+  for (size_t i = 0; i < micros.size(); ++i) {
+    expected += "{\"t\":\"";
+    format_timestamp_iso(micros[i], expected);
+    expected += "\",\"u\":\"";
+    format_timestamp_iso(micros[micros.size() - 1 - i], expected);
+    expected += "\"}\n";
+  }
+  CHECK(out == expected);
+}

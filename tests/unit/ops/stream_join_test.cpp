@@ -127,3 +127,26 @@ TEST_CASE("a restored stream-stream join keeps unsaved rows across a compaction 
   c.join().end_batch(ctx, out.emit());
   CHECK(out.take() == std::vector<std::string>{"5@85"});
 }
+
+TEST_CASE("a stream-stream join evicts rows that arrived out of event-time order exactly when due") {
+  // One key, times 50, 10, 40, 20 s: the first queues in order, the others arrive earlier than it.
+  // A left row goes once the watermark reaches its time + 60 s; each goes from the middle of its group.
+  Planned a;
+  Output out;
+  BatchContext ctx = at(0, 0);
+  Batch left = rows(a.schema(0), {{7, 50}, {7, 10}, {7, 40}, {7, 20}});
+  a.join().push_port(0, ctx, left, out.emit());
+  a.join().end_batch(ctx, out.emit());
+  CHECK(out.take().empty());
+  ctx = at(1, 75);
+  a.join().end_batch(ctx, out.emit());
+  CHECK(out.take() == std::vector<std::string>{"7@10"});
+  ctx = at(2, 105);
+  a.join().end_batch(ctx, out.emit());
+  CHECK(out.take() == std::vector<std::string>{"7@20", "7@40"});
+  CHECK(a.join().state_progress()->rows_total == 1);
+  ctx = at(3, 0);
+  Batch right = rows(a.schema(1), {{7, 100}});  // the one left row still buffered matches
+  a.join().push_port(1, ctx, right, out.emit());
+  CHECK(out.take() == std::vector<std::string>{"7@50+7@100"});
+}
