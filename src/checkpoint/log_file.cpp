@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/direct_file.hpp"
 #include "base/error.hpp"
 
 namespace runnel {
@@ -80,99 +81,17 @@ std::string read_whole(const std::string& path) {
 
 // A file written under its temporary name, waiting to be made durable and put
 // in place; or, with no file (fd -1), only a task to run in order.
-// A large file's bytes, padded to whole blocks in a block-aligned buffer, for
-// one O_DIRECT write on the background thread: the page cache's copy of every
-// byte (the write-ahead log writes all of stdin) costs more than the disk does.
-class DirectBytes {
- public:
-  static constexpr size_t kAlign = 4096;
-
-  DirectBytes(std::string_view head, std::string_view body, std::string_view tail) {
-    const std::string_view parts[] = {head, body, tail};
-    for (std::string_view part : parts) size_ += part.size();
-    written_ = (size_ + kAlign - 1) / kAlign * kAlign;
-    take_buffer();
-    char* out = data_;
-    for (std::string_view part : parts) out = std::copy(part.begin(), part.end(), out);
-    std::fill(out, data_ + written_, '\0');
-  }
-  ~DirectBytes() { give_back(); }
-  DirectBytes(const DirectBytes&) = delete;
-  DirectBytes& operator=(const DirectBytes&) = delete;
-
-  std::string_view file() const { return {data_, size_}; }
-  std::string_view blocks() const { return {data_, written_}; }
-
- private:
-  // The buffers of the last writes are kept for the next ones: a fresh one
-  // page-faults in every block it is copied to.
-  struct Pool {
-    std::mutex mu;
-    std::vector<std::pair<char*, size_t>> free;  // buffer, capacity
-    ~Pool() {
-      for (auto& [p, cap] : free) std::free(p);
-    }
-  };
-  static Pool& pool() {
-    static Pool p;
-    return p;
-  }
-  void take_buffer() {
-    Pool& p = pool();
-    {
-      std::lock_guard lock(p.mu);
-      for (auto it = p.free.begin(); it != p.free.end(); ++it) {
-        if (it->second < written_) continue;
-        std::tie(data_, capacity_) = *it;
-        p.free.erase(it);
-        return;
-      }
-    }
-    capacity_ = std::max(written_, kAlign);
-    data_ = static_cast<char*>(std::aligned_alloc(kAlign, capacity_));
-    if (!data_) throw std::bad_alloc();
-  }
-  void give_back() {
-    Pool& p = pool();
-    std::lock_guard lock(p.mu);
-    if (p.free.size() < 2) p.free.emplace_back(data_, capacity_);
-    else std::free(data_);
-  }
-
-  char* data_ = nullptr;
-  size_t capacity_ = 0;
-  size_t size_ = 0;     // the file's length
-  size_t written_ = 0;  // whole blocks
-};
-
 struct DeferredWrite {
   int fd;  // the temporary file, written; -1 for a task or direct bytes
   std::string temp, path;
   std::function<void()> first;
-  std::unique_ptr<DirectBytes> direct;  // set: write these to `temp` first
+  std::unique_ptr<AlignedBytes> direct;  // set: write these to `temp` (O_DIRECT) first
 };
 
 // Files this large bypass the page cache: every write-ahead log segment of a
 // default-sized batch, and (so that the crash harness's small batches take
 // this path too) anything past a few pages, where a direct write costs no more.
 constexpr size_t kDirectWriteBytes = 16 << 10;
-
-// Writes `bytes` to a new file `temp` with O_DIRECT, cut to the exact length;
-// returns its descriptor. A file system without O_DIRECT (tmpfs) gets a plain write.
-int write_direct(const DirectBytes& bytes, const std::string& temp) {
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
-  const bool direct = fd >= 0;
-  if (!direct && errno == EINVAL) fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) io_fail("create", temp);
-  try {
-    write_fully(fd, direct ? bytes.blocks() : bytes.file(), temp);
-    if (direct && ::ftruncate(fd, static_cast<off_t>(bytes.file().size())) != 0) io_fail("truncate", temp);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  return fd;
-}
 
 // The background thread behind the deferred writes: fsync, rename, fsync the
 // directory, one file at a time in arrival order. After a failure it renames
@@ -235,10 +154,13 @@ class DeferredWrites {
         w.first();
         return "";
       }
-      const int fd = w.direct ? write_direct(*w.direct, w.temp) : w.fd;
+      std::optional<DirectFile> file;
+      if (w.direct) file.emplace(w.temp).write_last(*w.direct);
+      const int fd = file ? file->fd() : w.fd;
       int rc = ::fsync(fd);
       int saved = errno;
-      ::close(fd);
+      if (file) file->close();
+      else ::close(fd);
       errno = saved;
       if (rc != 0) io_fail("fsync", w.temp);
       if (w.first) w.first();
@@ -291,7 +213,8 @@ void write_log_bytes_deferred(const std::string& path, std::string_view body, st
   const std::string head = std::string(kVersionLine) + "\n";
   const std::string tail = "\n" + crc_line(body) + "\n";
   if (body.size() >= kDirectWriteBytes) {
-    auto bytes = std::make_unique<DirectBytes>(head, body, tail);
+    auto bytes = std::make_unique<AlignedBytes>();
+    for (std::string_view part : {std::string_view(head), body, std::string_view(tail)}) bytes->append(part);
     DeferredWrites::instance().add(DeferredWrite{-1, std::move(temp), path, std::move(first), std::move(bytes)});
     return;
   }

@@ -12,10 +12,10 @@
 #include <set>
 #include <unordered_map>
 
+#include "base/direct_file.hpp"
 #include "base/error.hpp"
 #include "checkpoint/crash_point.hpp"
 #include "checkpoint/log_file.hpp"
-#include "sinks/fd_output.hpp"
 #include "sinks/value_text.hpp"
 
 namespace runnel {
@@ -69,8 +69,9 @@ struct PendingFile {
   std::string dir;
   std::string name;       // final name
   std::string temp_path;  // dir/.name.tmp
-  int fd = -1;
-  std::string buffer;
+  std::optional<DirectFile> file;
+  std::string buffer;     // what the writer formatted
+  AlignedBytes unwritten;  // the bytes of buffer the file has not taken yet, aligned for it
 };
 
 class FileSink final : public Sink {
@@ -114,13 +115,15 @@ class FileSink final : public Sink {
 
   void commit(int64_t batch_id) override {
     if (skip_batch_) return;
-    for (auto& f : files_) flush(f);
+    for (auto& f : files_) {
+      f.unwritten.append(f.buffer);
+      f.file->write_last(f.unwritten);
+    }
     crash_point("after_sink_write", batch_id);
     std::set<std::string> dirs;
     for (auto& f : files_) {
-      if (::fsync(f.fd) != 0) io_fail("fsync", f.temp_path);
-      ::close(f.fd);
-      f.fd = -1;
+      if (::fsync(f.file->fd()) != 0) io_fail("fsync", f.temp_path);
+      f.file.reset();
       if (::rename(f.temp_path.c_str(), (f.dir + "/" + f.name).c_str()) != 0) io_fail("rename", f.temp_path);
       // New partition directories must reach their parents' entries too.
       for (std::filesystem::path d = f.dir; d.string().size() >= options_.path.size(); d = d.parent_path()) {
@@ -217,8 +220,7 @@ class FileSink final : public Sink {
     std::error_code ec;
     std::filesystem::create_directories(f.dir, ec);
     if (ec) fail(ErrorKind::IO, "file sink: cannot create directory '" + f.dir + "': " + ec.message());
-    f.fd = ::open(f.temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (f.fd < 0) io_fail("create", f.temp_path);
+    f.file.emplace(f.temp_path);
     writer_->begin(f.buffer);  // the csv header, once per file
     files_.push_back(std::move(f));
   }
@@ -228,9 +230,11 @@ class FileSink final : public Sink {
     if (f.buffer.size() >= options_.flush_bytes) flush(f);
   }
 
+  // Whole blocks go to the file; the rest waits for the next flush or the commit.
   void flush(PendingFile& f) {
-    write_all(f.fd, f.buffer, f.temp_path);
+    f.unwritten.append(f.buffer);
     f.buffer.clear();
+    f.file->write_blocks(f.unwritten);
   }
 
   std::string log_dir() const { return options_.path + "/" + std::string(kLogDir); }
@@ -337,7 +341,7 @@ class FileSink final : public Sink {
 
   void abort_pending() {
     for (auto& f : files_) {
-      if (f.fd >= 0) ::close(f.fd);
+      f.file.reset();
       ::unlink(f.temp_path.c_str());
     }
     files_.clear();

@@ -1,0 +1,68 @@
+// Files written around the page cache (O_DIRECT). On this kind of machine
+// (virtual disks) the kernel's copy of written bytes into the page cache costs
+// more than the disk itself: the file sink's output and the stdin write-ahead
+// log, written once and not read back soon, go straight from an aligned buffer
+// to the device. A file system that refuses O_DIRECT (tmpfs) gets plain writes.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace runnel {
+
+// A growable byte buffer aligned to DirectFile's block size.
+class AlignedBytes {
+ public:
+  AlignedBytes() = default;
+  ~AlignedBytes();
+  AlignedBytes(AlignedBytes&& other) noexcept;
+  AlignedBytes& operator=(AlignedBytes&& other) noexcept;
+  AlignedBytes(const AlignedBytes&) = delete;
+  AlignedBytes& operator=(const AlignedBytes&) = delete;
+
+  void append(std::string_view bytes);
+  std::string_view view() const { return {data_, size_}; }
+  size_t size() const { return size_; }
+  // Keeps the last `n` bytes, moved to the front.
+  void keep_tail(size_t n);
+
+ private:
+  friend class DirectFile;
+  // Zeroes the bytes after size() up to the next block boundary; returns that length.
+  size_t pad_to_block();
+
+  char* data_ = nullptr;
+  size_t size_ = 0, capacity_ = 0;
+};
+
+class DirectFile {
+ public:
+  static constexpr size_t kBlock = 4096;
+
+  // Creates (or truncates) `path` for writing. Throws Error(IO) naming it.
+  explicit DirectFile(std::string path);
+  ~DirectFile();  // closes the file if still open
+  DirectFile(DirectFile&& other) noexcept;
+  DirectFile& operator=(DirectFile&& other) noexcept;
+  DirectFile(const DirectFile&) = delete;
+  DirectFile& operator=(const DirectFile&) = delete;
+
+  // Writes the whole blocks of `bytes` and keeps the rest in it, for the next call.
+  void write_blocks(AlignedBytes& bytes);
+  // Writes all of `bytes` (the last block padded, the file then cut to its
+  // length); `bytes` is left empty. The file stays open for fsync.
+  void write_last(AlignedBytes& bytes);
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+  void close();
+
+ private:
+  void write_fully(std::string_view bytes);
+
+  std::string path_;
+  int fd_ = -1;
+  bool direct_ = false;
+  size_t written_ = 0;  // bytes in the file
+};
+
+}  // namespace runnel
