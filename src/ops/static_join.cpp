@@ -12,6 +12,7 @@
 //
 // Keys, residual condition and names: ops/join_plan.hpp.
 #include <algorithm>
+#include <numeric>
 
 #include "ops/join_plan.hpp"
 #include "plan/steps.hpp"
@@ -98,23 +99,26 @@ class BuildSide {
     bucket(kept, group_of, num_groups);
   }
 
-  // Each row's group, or GroupTable::kNoGroup.
-  void probe(const JoinPlan& plan, const std::vector<ColumnRef>& keys, size_t n, std::vector<uint32_t>& group_of) {
+  // The group of each key row rows[i], or GroupTable::kNoGroup.
+  void probe(const JoinPlan& plan, const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
+             std::vector<uint32_t>& group_of) {
+    const size_t n = rows.size();
     group_of.assign(n, GroupTable::kNoGroup);
     if (first_.size() < 2) return;  // an empty table
     if (plan.keys.empty()) {
       std::fill(group_of.begin(), group_of.end(), 0);
       return;
     }
-    std::vector<uint32_t> all(n);
-    for (uint32_t i = 0; i < n; ++i) all[i] = i;
-    groups_->find(flat_key_columns(keys), all.data(), n, group_of.data());
-    for (uint32_t i = 0; i < n; ++i)
-      if (group_of[i] != GroupTable::kNoGroup && has_null_key(plan.keys, keys, i)) group_of[i] = GroupTable::kNoGroup;
+    groups_->find(flat_key_columns(keys), rows.data(), n, group_of.data());
+    for (size_t i = 0; i < n; ++i)
+      if (group_of[i] != GroupTable::kNoGroup && has_null_key(plan.keys, keys, rows[i]))
+        group_of[i] = GroupTable::kNoGroup;
   }
 
   const uint32_t* rows_of(uint32_t g) const { return rows_.data() + first_[g]; }
   uint32_t count_of(uint32_t g) const { return first_[g + 1] - first_[g]; }
+  // Whether no key has two table rows (so a stream row has at most one pair).
+  bool unique() const { return rows_.size() + 1 == first_.size(); }
 
  private:
   // Counting sort of the rows by group.
@@ -148,12 +152,12 @@ class StaticJoinOperator final : public Operator {
       if (table_->refresh()) build_.build(plan_, *table_, ctx.eval);
     }
     if (batch.empty()) return;
-    Batch input = batch.dense();
-    std::vector<uint32_t> left, right;
-    match(ctx, input, left, right);
-    if (plan_.type == JoinType::LeftSemi || plan_.type == JoinType::LeftAnti) return emit_filtered(input, left, out);
-    if (plan_.type == JoinType::LeftOuter) add_misses(input.num_rows, left, right);
-    emit_pairs(input, left, right, out);
+    std::vector<uint32_t> left, right;  // pairs: a physical row of `batch`, a table row
+    match(ctx, batch, left, right);
+    if (plan_.type == JoinType::LeftSemi || plan_.type == JoinType::LeftAnti) return emit_filtered(batch, left, out);
+    if (build_.unique()) return emit_aligned(batch, std::move(left), right, out);
+    if (plan_.type == JoinType::LeftOuter) add_misses(batch, left, right);
+    emit_pairs(batch, left, right, out);
   }
 
   std::string explain() const override {
@@ -164,32 +168,55 @@ class StaticJoinOperator final : public Operator {
   }
 
  private:
-  // The (stream row, table row) pairs whose keys match and residual holds, by stream row.
-  void match(const BatchContext& ctx, const Batch& input, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
-    std::vector<ColumnRef> keys = key_columns(plan_.keys, false, input, ctx.eval);
-    build_.probe(plan_, keys, input.num_rows, group_of_);
-    for (uint32_t i = 0; i < input.num_rows; ++i) {
+  // The (stream row, table row) pairs whose keys match and residual holds,
+  // in stream order. The batch is probed through its selection vector: the
+  // filtered-out rows are never copied or looked up.
+  void match(const BatchContext& ctx, const Batch& batch, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
+    std::vector<uint32_t> key_rows;
+    std::vector<ColumnRef> keys = probe_keys(ctx, batch, key_rows);
+    build_.probe(plan_, keys, key_rows, group_of_);
+    left.reserve(batch.size());
+    right.reserve(batch.size());
+    for (size_t i = 0; i < group_of_.size(); ++i) {
       if (group_of_[i] == GroupTable::kNoGroup) continue;
       const uint32_t* rows = build_.rows_of(group_of_[i]);
       for (uint32_t k = 0, n = build_.count_of(group_of_[i]); k < n; ++k) {
-        left.push_back(i);
+        left.push_back(batch.row(i));
         right.push_back(rows[k]);
       }
     }
-    keep_residual(plan_, ctx.eval, input.columns, input.num_rows, table_->columns(), table_->rows(), left, right);
+    keep_residual(plan_, ctx.eval, batch.columns, batch.num_rows, table_->columns(), table_->rows(), left, right);
+  }
+
+  // The stream's key columns and, per visible row, its row in them. Bare
+  // column keys are the batch's own columns, read at the physical rows; a
+  // computed key is evaluated over the dense copy, so that it is computed for
+  // the visible rows only.
+  std::vector<ColumnRef> probe_keys(const BatchContext& ctx, const Batch& batch,
+                                    std::vector<uint32_t>& key_rows) const {
+    auto is_bare = [](const JoinKey& k) { return k.left->column_index().has_value(); };
+    const bool bare = std::all_of(plan_.keys.begin(), plan_.keys.end(), is_bare);
+    if (bare && batch.sel) {
+      key_rows.assign(batch.sel->begin(), batch.sel->end());
+      return key_columns(plan_.keys, false, Batch{batch.schema, batch.columns, batch.num_rows, nullptr}, ctx.eval);
+    }
+    key_rows.resize(batch.size());
+    std::iota(key_rows.begin(), key_rows.end(), uint32_t{0});
+    return key_columns(plan_.keys, false, batch.dense(), ctx.eval);
   }
 
   // Left outer: a stream row without a pair gets one with no table row, in stream order.
-  static void add_misses(size_t num_rows, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
+  static void add_misses(const Batch& batch, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
     std::vector<uint32_t> all_left, all_right;
     size_t p = 0;
-    for (uint32_t i = 0; i < num_rows; ++i) {
-      if (p == left.size() || left[p] != i) {
-        all_left.push_back(i);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const uint32_t row = batch.row(i);
+      if (p == left.size() || left[p] != row) {
+        all_left.push_back(row);
         all_right.push_back(kNoMatch);
       }
-      for (; p < left.size() && left[p] == i; ++p) {
-        all_left.push_back(i);
+      for (; p < left.size() && left[p] == row; ++p) {
+        all_left.push_back(row);
         all_right.push_back(right[p]);
       }
     }
@@ -197,24 +224,47 @@ class StaticJoinOperator final : public Operator {
     right.swap(all_right);
   }
 
-  // Semi/anti: the stream rows with (without) a pair, as a selection over the input.
-  void emit_filtered(const Batch& input, const std::vector<uint32_t>& left, const Emit& out) const {
-    std::vector<uint8_t> matched(input.num_rows, 0);
-    for (uint32_t i : left) matched[i] = 1;
+  // Semi/anti: the stream rows with (without) a pair, as a selection over the batch.
+  void emit_filtered(const Batch& batch, const std::vector<uint32_t>& left, const Emit& out) const {
+    std::vector<uint8_t> matched(batch.num_rows, 0);
+    for (uint32_t row : left) matched[row] = 1;
     const uint8_t want = plan_.type == JoinType::LeftSemi;
     auto sel = std::make_shared<std::vector<uint32_t>>();
-    for (uint32_t i = 0; i < input.num_rows; ++i)
-      if (matched[i] == want) sel->push_back(i);
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (matched[batch.row(i)] == want) sel->push_back(batch.row(i));
     if (sel->empty()) return;
-    Batch result{plan_.output_schema, {}, input.num_rows, std::move(sel)};
-    for (auto& o : plan_.output) result.columns.push_back(input.columns[o.index]);
+    emit_selected(batch, std::move(sel), {}, out);
+  }
+
+  // At most one pair per stream row: the output rows are stream rows, so the
+  // stream's columns pass on untouched under a selection (the batch's own
+  // for a left outer join, the matched rows for an inner one) and the
+  // table's columns are gathered to the stream's physical rows.
+  void emit_aligned(const Batch& batch, std::vector<uint32_t>&& left, const std::vector<uint32_t>& right,
+                    const Emit& out) const {
+    if (plan_.type == JoinType::Inner && left.empty()) return;
+    std::vector<uint32_t> table_row(batch.num_rows, kNoMatch);
+    for (size_t k = 0; k < left.size(); ++k) table_row[left[k]] = right[k];
+    std::vector<ColumnRef> table_columns = gather_rows(table_->columns(), table_->rows(), table_row);
+    auto sel = plan_.type == JoinType::Inner ? std::make_shared<const std::vector<uint32_t>>(std::move(left))
+                                             : batch.sel;
+    emit_selected(batch, std::move(sel), table_columns, out);
+  }
+
+  // The output columns over the batch's physical rows: the stream's, and the
+  // table's `table_columns` (aligned with them), under `sel`.
+  void emit_selected(const Batch& batch, std::shared_ptr<const std::vector<uint32_t>> sel,
+                     const std::vector<ColumnRef>& table_columns, const Emit& out) const {
+    Batch result{plan_.output_schema, {}, batch.num_rows, std::move(sel)};
+    for (auto& o : plan_.output)
+      result.columns.push_back(o.from_right ? table_columns[o.index] : batch.columns[o.index]);
     out(result);
   }
 
-  void emit_pairs(const Batch& input, const std::vector<uint32_t>& left, const std::vector<uint32_t>& right,
+  void emit_pairs(const Batch& batch, const std::vector<uint32_t>& left, const std::vector<uint32_t>& right,
                   const Emit& out) const {
     if (left.empty()) return;
-    Batch result = output_pairs(plan_, input.columns, input.num_rows, table_->columns(), table_->rows(), left, right);
+    Batch result = output_pairs(plan_, batch.columns, batch.num_rows, table_->columns(), table_->rows(), left, right);
     out(result);
   }
 
