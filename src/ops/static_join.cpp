@@ -7,8 +7,9 @@
 // The table is read with the file source's own readers (a fresh file source
 // over the table's config, all its files). Spark re-evaluates the static
 // side every micro-batch; here the table's files are listed (path, size,
-// mtime) at the first batch of each micro-batch and the table is re-read and
-// its hash table rebuilt only when the listing changed.
+// mtime: a directory listing, no source made) at the first batch of each
+// micro-batch and the table is re-read and its hash table rebuilt only when
+// the listing changed.
 //
 // Keys, residual condition and names: ops/join_plan.hpp.
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "ops/join_plan.hpp"
 #include "plan/steps.hpp"
+#include "sources/file_source.hpp"
 #include "sources/source.hpp"
 #include "state/group_table.hpp"
 
@@ -32,6 +34,7 @@ class StaticTable {
       : pipeline_(pipeline), config_(config) {
     if (config.type != "file") config.node["type"].fail("a table must be of type file (got '" + config.type + "')");
     schema_ = fresh_source()->schema();
+    path_ = pipeline_.resolve_path(config_.node.required("path").str());
   }
 
   const std::string& name() const { return config_.name; }
@@ -42,14 +45,14 @@ class StaticTable {
   // Lists the table's files; when they differ from the last read, reads them
   // all again and returns true.
   bool refresh() {
+    std::string listing = list_source_files(path_);
+    if (loaded_ && listing == listing_) return false;
     auto source = fresh_source();
     auto offset = source->latest_offset(std::chrono::milliseconds(0));
-    nlohmann::json files = offset ? offset->at("files") : nlohmann::json::array();
-    if (loaded_ && files == files_) return false;
     std::vector<Batch> batches;
     if (offset) source->read(nullptr, *offset, [&](Batch& b) { batches.push_back(b.dense()); });
     concatenate(batches);
-    files_ = std::move(files);
+    listing_ = std::move(listing);
     loaded_ = true;
     return true;
   }
@@ -78,7 +81,8 @@ class StaticTable {
   SchemaRef schema_;
   std::vector<ColumnRef> columns_;
   size_t rows_ = 0;
-  nlohmann::json files_;
+  std::string path_;     // resolved, as the file source resolves it
+  std::string listing_;  // of the files last read (list_source_files)
   bool loaded_ = false;
 };
 
