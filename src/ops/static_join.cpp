@@ -13,6 +13,7 @@
 //
 // Keys, residual condition and names: ops/join_plan.hpp.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "ops/join_plan.hpp"
@@ -62,17 +63,33 @@ class StaticTable {
     return find_source_type("file")->create(SourceContext{pipeline_, config_, false});
   }
 
-  // Rebuilding is rare (a change of the table's files): rows are appended one by one.
+  // The batches' rows as one column per field, sized up front.
   void concatenate(const std::vector<Batch>& batches) {
     rows_ = 0;
     for (auto& b : batches) rows_ += b.num_rows;
     columns_.clear();
     for (size_t c = 0; c < schema_->size(); ++c) {
       ColumnRef column = Column::make((*schema_)[c].type, rows_);
-      for (auto& b : batches)
-        for (size_t r = 0; r < b.num_rows; ++r) column->append_from(*b.columns[c], r);
+      for (auto& b : batches) append_column(*column, *b.columns[c], b.num_rows);
       columns_.push_back(std::move(column));
     }
+  }
+
+  // Appends rows [0, n) of `src` to `dst`: flat values copied in bulk (strings
+  // stay in the batch's arena, which `dst` keeps alive), nested ones row by row.
+  static void append_column(Column& dst, const Column& src, size_t n) {
+    const TypeId id = src.id();
+    if (id == TypeId::Struct || id == TypeId::Array || id == TypeId::Null) {
+      for (size_t r = 0; r < n; ++r) dst.append_from(src, r);
+      return;
+    }
+    const size_t at = dst.size(), width = physical_width(id);
+    dst.resize(at + n);
+    if (n) std::memcpy(dst.data<uint8_t>() + at * width, src.data<uint8_t>(), n * width);
+    if (!src.all_valid())
+      for (size_t r = 0; r < n; ++r)
+        if (src.is_null(r)) dst.set_null(at + r);
+    if (src.type().is_string_like()) dst.share_arena(src);
   }
 
   // Copies: the table is re-read at run time, when the config the graph was planned from may be gone.
@@ -94,10 +111,9 @@ class BuildSide {
     groups_ = std::make_unique<GroupTable>(flat_key_types(plan.keys));
     Batch batch{table.schema(), table.columns(), table.rows(), nullptr};
     std::vector<ColumnRef> keys = key_columns(plan.keys, true, batch, eval);
-    std::vector<uint32_t> kept;  // rows without a null `=` key
-    for (uint32_t r = 0; r < table.rows(); ++r)
-      if (!has_null_key(plan.keys, keys, r)) kept.push_back(r);
+    std::vector<uint32_t> kept = rows_without_null_key(plan, keys, table.rows());
     std::vector<uint32_t> group_of(kept.size());
+    groups_->reserve(kept.size());
     if (!plan.keys.empty()) groups_->find_or_insert(flat_key_columns(keys), kept.data(), kept.size(), group_of.data());
     const size_t num_groups = plan.keys.empty() ? (kept.empty() ? 0 : 1) : groups_->size();
     bucket(kept, group_of, num_groups);
@@ -125,6 +141,16 @@ class BuildSide {
   bool unique() const { return rows_.size() + 1 == first_.size(); }
 
  private:
+  // The rows [0, n) whose `=` keys are all non-null (the others match nothing).
+  static std::vector<uint32_t> rows_without_null_key(const JoinPlan& plan, const std::vector<ColumnRef>& keys,
+                                                     size_t n) {
+    std::vector<uint32_t> rows(n);
+    std::iota(rows.begin(), rows.end(), uint32_t{0});
+    if (std::all_of(keys.begin(), keys.end(), [](const ColumnRef& k) { return k->all_valid(); })) return rows;
+    std::erase_if(rows, [&](uint32_t r) { return has_null_key(plan.keys, keys, r); });
+    return rows;
+  }
+
   // Counting sort of the rows by group.
   void bucket(const std::vector<uint32_t>& kept, const std::vector<uint32_t>& group_of, size_t num_groups) {
     first_.assign(num_groups + 1, 0);

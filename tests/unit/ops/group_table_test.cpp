@@ -318,3 +318,15 @@ TEST_CASE("a restart under a memory limit loads nothing: every stored key counts
   CHECK(values == std::vector<int64_t>{7, 7, 0});
   CHECK(table.spilled() == 4998);
 }
+
+TEST_CASE("reserve keeps the groups there are and makes room for more") {
+  GroupTable table({DataType::of(TypeId::Long)});
+  auto c = Column::make(DataType::of(TypeId::Long));
+  for (int64_t v = 0; v < 1000; ++v) c->append(v * 7919);
+  CHECK(groups_of(table, {c.get()}, 3) == std::vector<uint32_t>{0, 1, 2});
+  table.reserve(1000);
+  CHECK(groups_of(table, {c.get()}, 3) == std::vector<uint32_t>{0, 1, 2});
+  auto ids = groups_of(table, {c.get()}, 1000);
+  CHECK(ids == all_rows(1000));
+  CHECK(table.size() == 1000);
+}
