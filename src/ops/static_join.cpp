@@ -34,7 +34,8 @@ class StaticTable {
   StaticTable(const config::PipelineConfig& pipeline, const config::ConnectorConfig& config)
       : pipeline_(pipeline), config_(config) {
     if (config.type != "file") config.node["type"].fail("a table must be of type file (got '" + config.type + "')");
-    schema_ = fresh_source()->schema();
+    unread_ = fresh_source();
+    schema_ = unread_->schema();
     path_ = pipeline_.resolve_path(config_.node.required("path").str());
   }
 
@@ -48,7 +49,7 @@ class StaticTable {
   bool refresh() {
     std::string listing = list_source_files(path_);
     if (loaded_ && listing == listing_) return false;
-    auto source = fresh_source();
+    std::unique_ptr<Source> source = unread_ ? std::move(unread_) : fresh_source();
     auto offset = source->latest_offset(std::chrono::milliseconds(0));
     std::vector<Batch> batches;
     if (offset) source->read(nullptr, *offset, [&](Batch& b) { batches.push_back(b.dense()); });
@@ -95,6 +96,7 @@ class StaticTable {
   // Copies: the table is re-read at run time, when the config the graph was planned from may be gone.
   const config::PipelineConfig pipeline_;
   const config::ConnectorConfig config_;
+  std::unique_ptr<Source> unread_;  // the source the schema came from, for the first read (a source has a big buffer)
   SchemaRef schema_;
   std::vector<ColumnRef> columns_;
   size_t rows_ = 0;
