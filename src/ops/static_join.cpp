@@ -275,7 +275,10 @@ class StaticJoinOperator final : public Operator {
   void emit_aligned(const Batch& batch, std::vector<uint32_t>&& left, const std::vector<uint32_t>& right,
                     const Emit& out) const {
     if (plan_.type == JoinType::Inner && left.empty()) return;
-    std::vector<uint32_t> table_row(batch.num_rows, kNoMatch);
+    // A row outside the output may read any table row; a left outer miss reads none (a null).
+    std::vector<uint32_t> table_row(batch.num_rows, 0);
+    if (plan_.type == JoinType::LeftOuter)
+      for (size_t i = 0; i < batch.size(); ++i) table_row[batch.row(i)] = kNoMatch;
     for (size_t k = 0; k < left.size(); ++k) table_row[left[k]] = right[k];
     std::vector<ColumnRef> table_columns = gather_rows(table_->columns(), table_->rows(), table_row);
     auto sel = plan_.type == JoinType::Inner ? std::make_shared<const std::vector<uint32_t>>(std::move(left))
