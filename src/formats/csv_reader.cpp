@@ -117,6 +117,8 @@ class CsvReader final : public RecordReader {
   }
 
   size_t complete_prefix(std::string_view data) const override {
+    // Without a quote nothing is quoted and the last newline ends the last whole record.
+    if (data.find(options_.quote) == std::string_view::npos) return data.rfind('\n') + 1;  // npos + 1 == 0
     size_t complete = 0;
     bool quoted = false;
     for (size_t i = 0; i < data.size(); ++i) {

@@ -7,14 +7,18 @@
 // The table is read with the file source's own readers (a fresh file source
 // over the table's config, all its files). Spark re-evaluates the static
 // side every micro-batch; here the table's files are listed (path, size,
-// mtime) at the first batch of each micro-batch and the table is re-read and
-// its hash table rebuilt only when the listing changed.
+// mtime: a directory listing, no source made) at the first batch of each
+// micro-batch and the table is re-read and its hash table rebuilt only when
+// the listing changed.
 //
 // Keys, residual condition and names: ops/join_plan.hpp.
 #include <algorithm>
+#include <cstring>
+#include <numeric>
 
 #include "ops/join_plan.hpp"
 #include "plan/steps.hpp"
+#include "sources/file_source.hpp"
 #include "sources/source.hpp"
 #include "state/group_table.hpp"
 
@@ -30,7 +34,9 @@ class StaticTable {
   StaticTable(const config::PipelineConfig& pipeline, const config::ConnectorConfig& config)
       : pipeline_(pipeline), config_(config) {
     if (config.type != "file") config.node["type"].fail("a table must be of type file (got '" + config.type + "')");
-    schema_ = fresh_source()->schema();
+    unread_ = fresh_source();
+    schema_ = unread_->schema();
+    path_ = pipeline_.resolve_path(config_.node.required("path").str());
   }
 
   const std::string& name() const { return config_.name; }
@@ -41,14 +47,14 @@ class StaticTable {
   // Lists the table's files; when they differ from the last read, reads them
   // all again and returns true.
   bool refresh() {
-    auto source = fresh_source();
+    std::string listing = list_source_files(path_);
+    if (loaded_ && listing == listing_) return false;
+    std::unique_ptr<Source> source = unread_ ? std::move(unread_) : fresh_source();
     auto offset = source->latest_offset(std::chrono::milliseconds(0));
-    nlohmann::json files = offset ? offset->at("files") : nlohmann::json::array();
-    if (loaded_ && files == files_) return false;
     std::vector<Batch> batches;
     if (offset) source->read(nullptr, *offset, [&](Batch& b) { batches.push_back(b.dense()); });
     concatenate(batches);
-    files_ = std::move(files);
+    listing_ = std::move(listing);
     loaded_ = true;
     return true;
   }
@@ -58,26 +64,44 @@ class StaticTable {
     return find_source_type("file")->create(SourceContext{pipeline_, config_, false});
   }
 
-  // Rebuilding is rare (a change of the table's files): rows are appended one by one.
+  // The batches' rows as one column per field, sized up front.
   void concatenate(const std::vector<Batch>& batches) {
     rows_ = 0;
     for (auto& b : batches) rows_ += b.num_rows;
     columns_.clear();
     for (size_t c = 0; c < schema_->size(); ++c) {
       ColumnRef column = Column::make((*schema_)[c].type, rows_);
-      for (auto& b : batches)
-        for (size_t r = 0; r < b.num_rows; ++r) column->append_from(*b.columns[c], r);
+      for (auto& b : batches) append_column(*column, *b.columns[c], b.num_rows);
       columns_.push_back(std::move(column));
     }
+  }
+
+  // Appends rows [0, n) of `src` to `dst`: flat values copied in bulk (strings
+  // stay in the batch's arena, which `dst` keeps alive), nested ones row by row.
+  static void append_column(Column& dst, const Column& src, size_t n) {
+    const TypeId id = src.id();
+    if (id == TypeId::Struct || id == TypeId::Array || id == TypeId::Null) {
+      for (size_t r = 0; r < n; ++r) dst.append_from(src, r);
+      return;
+    }
+    const size_t at = dst.size(), width = physical_width(id);
+    dst.resize(at + n);
+    if (n) std::memcpy(dst.data<uint8_t>() + at * width, src.data<uint8_t>(), n * width);
+    if (!src.all_valid())
+      for (size_t r = 0; r < n; ++r)
+        if (src.is_null(r)) dst.set_null(at + r);
+    if (src.type().is_string_like()) dst.share_arena(src);
   }
 
   // Copies: the table is re-read at run time, when the config the graph was planned from may be gone.
   const config::PipelineConfig pipeline_;
   const config::ConnectorConfig config_;
+  std::unique_ptr<Source> unread_;  // the source the schema came from, for the first read (a source has a big buffer)
   SchemaRef schema_;
   std::vector<ColumnRef> columns_;
   size_t rows_ = 0;
-  nlohmann::json files_;
+  std::string path_;     // resolved, as the file source resolves it
+  std::string listing_;  // of the files last read (list_source_files)
   bool loaded_ = false;
 };
 
@@ -89,34 +113,46 @@ class BuildSide {
     groups_ = std::make_unique<GroupTable>(flat_key_types(plan.keys));
     Batch batch{table.schema(), table.columns(), table.rows(), nullptr};
     std::vector<ColumnRef> keys = key_columns(plan.keys, true, batch, eval);
-    std::vector<uint32_t> kept;  // rows without a null `=` key
-    for (uint32_t r = 0; r < table.rows(); ++r)
-      if (!has_null_key(plan.keys, keys, r)) kept.push_back(r);
+    std::vector<uint32_t> kept = rows_without_null_key(plan, keys, table.rows());
     std::vector<uint32_t> group_of(kept.size());
+    groups_->reserve(kept.size());
     if (!plan.keys.empty()) groups_->find_or_insert(flat_key_columns(keys), kept.data(), kept.size(), group_of.data());
     const size_t num_groups = plan.keys.empty() ? (kept.empty() ? 0 : 1) : groups_->size();
     bucket(kept, group_of, num_groups);
   }
 
-  // Each row's group, or GroupTable::kNoGroup.
-  void probe(const JoinPlan& plan, const std::vector<ColumnRef>& keys, size_t n, std::vector<uint32_t>& group_of) {
+  // The group of each key row rows[i], or GroupTable::kNoGroup.
+  void probe(const JoinPlan& plan, const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
+             std::vector<uint32_t>& group_of) {
+    const size_t n = rows.size();
     group_of.assign(n, GroupTable::kNoGroup);
     if (first_.size() < 2) return;  // an empty table
     if (plan.keys.empty()) {
       std::fill(group_of.begin(), group_of.end(), 0);
       return;
     }
-    std::vector<uint32_t> all(n);
-    for (uint32_t i = 0; i < n; ++i) all[i] = i;
-    groups_->find(flat_key_columns(keys), all.data(), n, group_of.data());
-    for (uint32_t i = 0; i < n; ++i)
-      if (group_of[i] != GroupTable::kNoGroup && has_null_key(plan.keys, keys, i)) group_of[i] = GroupTable::kNoGroup;
+    groups_->find(flat_key_columns(keys), rows.data(), n, group_of.data());
+    for (size_t i = 0; i < n; ++i)
+      if (group_of[i] != GroupTable::kNoGroup && has_null_key(plan.keys, keys, rows[i]))
+        group_of[i] = GroupTable::kNoGroup;
   }
 
   const uint32_t* rows_of(uint32_t g) const { return rows_.data() + first_[g]; }
   uint32_t count_of(uint32_t g) const { return first_[g + 1] - first_[g]; }
+  // Whether no key has two table rows (so a stream row has at most one pair).
+  bool unique() const { return rows_.size() + 1 == first_.size(); }
 
  private:
+  // The rows [0, n) whose `=` keys are all non-null (the others match nothing).
+  static std::vector<uint32_t> rows_without_null_key(const JoinPlan& plan, const std::vector<ColumnRef>& keys,
+                                                     size_t n) {
+    std::vector<uint32_t> rows(n);
+    std::iota(rows.begin(), rows.end(), uint32_t{0});
+    if (std::all_of(keys.begin(), keys.end(), [](const ColumnRef& k) { return k->all_valid(); })) return rows;
+    std::erase_if(rows, [&](uint32_t r) { return has_null_key(plan.keys, keys, r); });
+    return rows;
+  }
+
   // Counting sort of the rows by group.
   void bucket(const std::vector<uint32_t>& kept, const std::vector<uint32_t>& group_of, size_t num_groups) {
     first_.assign(num_groups + 1, 0);
@@ -148,12 +184,12 @@ class StaticJoinOperator final : public Operator {
       if (table_->refresh()) build_.build(plan_, *table_, ctx.eval);
     }
     if (batch.empty()) return;
-    Batch input = batch.dense();
-    std::vector<uint32_t> left, right;
-    match(ctx, input, left, right);
-    if (plan_.type == JoinType::LeftSemi || plan_.type == JoinType::LeftAnti) return emit_filtered(input, left, out);
-    if (plan_.type == JoinType::LeftOuter) add_misses(input.num_rows, left, right);
-    emit_pairs(input, left, right, out);
+    std::vector<uint32_t> left, right;  // pairs: a physical row of `batch`, a table row
+    match(ctx, batch, left, right);
+    if (plan_.type == JoinType::LeftSemi || plan_.type == JoinType::LeftAnti) return emit_filtered(batch, left, out);
+    if (build_.unique()) return emit_aligned(batch, std::move(left), right, out);
+    if (plan_.type == JoinType::LeftOuter) add_misses(batch, left, right);
+    emit_pairs(batch, left, right, out);
   }
 
   std::string explain() const override {
@@ -164,32 +200,55 @@ class StaticJoinOperator final : public Operator {
   }
 
  private:
-  // The (stream row, table row) pairs whose keys match and residual holds, by stream row.
-  void match(const BatchContext& ctx, const Batch& input, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
-    std::vector<ColumnRef> keys = key_columns(plan_.keys, false, input, ctx.eval);
-    build_.probe(plan_, keys, input.num_rows, group_of_);
-    for (uint32_t i = 0; i < input.num_rows; ++i) {
+  // The (stream row, table row) pairs whose keys match and residual holds,
+  // in stream order. The batch is probed through its selection vector: the
+  // filtered-out rows are never copied or looked up.
+  void match(const BatchContext& ctx, const Batch& batch, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
+    std::vector<uint32_t> key_rows;
+    std::vector<ColumnRef> keys = probe_keys(ctx, batch, key_rows);
+    build_.probe(plan_, keys, key_rows, group_of_);
+    left.reserve(batch.size());
+    right.reserve(batch.size());
+    for (size_t i = 0; i < group_of_.size(); ++i) {
       if (group_of_[i] == GroupTable::kNoGroup) continue;
       const uint32_t* rows = build_.rows_of(group_of_[i]);
       for (uint32_t k = 0, n = build_.count_of(group_of_[i]); k < n; ++k) {
-        left.push_back(i);
+        left.push_back(batch.row(i));
         right.push_back(rows[k]);
       }
     }
-    keep_residual(plan_, ctx.eval, input.columns, input.num_rows, table_->columns(), table_->rows(), left, right);
+    keep_residual(plan_, ctx.eval, batch.columns, batch.num_rows, table_->columns(), table_->rows(), left, right);
+  }
+
+  // The stream's key columns and, per visible row, its row in them. Bare
+  // column keys are the batch's own columns, read at the physical rows; a
+  // computed key is evaluated over the dense copy, so that it is computed for
+  // the visible rows only.
+  std::vector<ColumnRef> probe_keys(const BatchContext& ctx, const Batch& batch,
+                                    std::vector<uint32_t>& key_rows) const {
+    auto is_bare = [](const JoinKey& k) { return k.left->column_index().has_value(); };
+    const bool bare = std::all_of(plan_.keys.begin(), plan_.keys.end(), is_bare);
+    if (bare && batch.sel) {
+      key_rows.assign(batch.sel->begin(), batch.sel->end());
+      return key_columns(plan_.keys, false, Batch{batch.schema, batch.columns, batch.num_rows, nullptr}, ctx.eval);
+    }
+    key_rows.resize(batch.size());
+    std::iota(key_rows.begin(), key_rows.end(), uint32_t{0});
+    return key_columns(plan_.keys, false, batch.dense(), ctx.eval);
   }
 
   // Left outer: a stream row without a pair gets one with no table row, in stream order.
-  static void add_misses(size_t num_rows, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
+  static void add_misses(const Batch& batch, std::vector<uint32_t>& left, std::vector<uint32_t>& right) {
     std::vector<uint32_t> all_left, all_right;
     size_t p = 0;
-    for (uint32_t i = 0; i < num_rows; ++i) {
-      if (p == left.size() || left[p] != i) {
-        all_left.push_back(i);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const uint32_t row = batch.row(i);
+      if (p == left.size() || left[p] != row) {
+        all_left.push_back(row);
         all_right.push_back(kNoMatch);
       }
-      for (; p < left.size() && left[p] == i; ++p) {
-        all_left.push_back(i);
+      for (; p < left.size() && left[p] == row; ++p) {
+        all_left.push_back(row);
         all_right.push_back(right[p]);
       }
     }
@@ -197,24 +256,50 @@ class StaticJoinOperator final : public Operator {
     right.swap(all_right);
   }
 
-  // Semi/anti: the stream rows with (without) a pair, as a selection over the input.
-  void emit_filtered(const Batch& input, const std::vector<uint32_t>& left, const Emit& out) const {
-    std::vector<uint8_t> matched(input.num_rows, 0);
-    for (uint32_t i : left) matched[i] = 1;
+  // Semi/anti: the stream rows with (without) a pair, as a selection over the batch.
+  void emit_filtered(const Batch& batch, const std::vector<uint32_t>& left, const Emit& out) const {
+    std::vector<uint8_t> matched(batch.num_rows, 0);
+    for (uint32_t row : left) matched[row] = 1;
     const uint8_t want = plan_.type == JoinType::LeftSemi;
     auto sel = std::make_shared<std::vector<uint32_t>>();
-    for (uint32_t i = 0; i < input.num_rows; ++i)
-      if (matched[i] == want) sel->push_back(i);
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (matched[batch.row(i)] == want) sel->push_back(batch.row(i));
     if (sel->empty()) return;
-    Batch result{plan_.output_schema, {}, input.num_rows, std::move(sel)};
-    for (auto& o : plan_.output) result.columns.push_back(input.columns[o.index]);
+    emit_selected(batch, std::move(sel), {}, out);
+  }
+
+  // At most one pair per stream row: the output rows are stream rows, so the
+  // stream's columns pass on untouched under a selection (the batch's own
+  // for a left outer join, the matched rows for an inner one) and the
+  // table's columns are gathered to the stream's physical rows.
+  void emit_aligned(const Batch& batch, std::vector<uint32_t>&& left, const std::vector<uint32_t>& right,
+                    const Emit& out) const {
+    if (plan_.type == JoinType::Inner && left.empty()) return;
+    // A row outside the output may read any table row; a left outer miss reads none (a null).
+    std::vector<uint32_t> table_row(batch.num_rows, 0);
+    if (plan_.type == JoinType::LeftOuter)
+      for (size_t i = 0; i < batch.size(); ++i) table_row[batch.row(i)] = kNoMatch;
+    for (size_t k = 0; k < left.size(); ++k) table_row[left[k]] = right[k];
+    std::vector<ColumnRef> table_columns = gather_rows(table_->columns(), table_->rows(), table_row);
+    auto sel = plan_.type == JoinType::Inner ? std::make_shared<const std::vector<uint32_t>>(std::move(left))
+                                             : batch.sel;
+    emit_selected(batch, std::move(sel), table_columns, out);
+  }
+
+  // The output columns over the batch's physical rows: the stream's, and the
+  // table's `table_columns` (aligned with them), under `sel`.
+  void emit_selected(const Batch& batch, std::shared_ptr<const std::vector<uint32_t>> sel,
+                     const std::vector<ColumnRef>& table_columns, const Emit& out) const {
+    Batch result{plan_.output_schema, {}, batch.num_rows, std::move(sel)};
+    for (auto& o : plan_.output)
+      result.columns.push_back(o.from_right ? table_columns[o.index] : batch.columns[o.index]);
     out(result);
   }
 
-  void emit_pairs(const Batch& input, const std::vector<uint32_t>& left, const std::vector<uint32_t>& right,
+  void emit_pairs(const Batch& batch, const std::vector<uint32_t>& left, const std::vector<uint32_t>& right,
                   const Emit& out) const {
     if (left.empty()) return;
-    Batch result = output_pairs(plan_, input.columns, input.num_rows, table_->columns(), table_->rows(), left, right);
+    Batch result = output_pairs(plan_, batch.columns, batch.num_rows, table_->columns(), table_->rows(), left, right);
     out(result);
   }
 

@@ -345,6 +345,15 @@ class FileSource final : public Source {
 
 const config::OptionTable& file_source_options() { return kOptions; }
 
+std::string list_source_files(const std::string& path) {
+  require_directory(fixed_directory(path));
+  std::vector<FileInfo> files = list_files(path);
+  std::sort(files.begin(), files.end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
+  std::string listing;
+  for (auto& f : files) listing += f.path + '\t' + std::to_string(f.size) + '\t' + std::to_string(f.mtime_ns) + '\n';
+  return listing;
+}
+
 std::unique_ptr<Source> make_file_source(RecordInput input, FileSourceOptions options) {
   return std::make_unique<FileSource>(std::move(input), std::move(options));
 }

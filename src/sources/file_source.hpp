@@ -36,5 +36,10 @@ const config::OptionTable& file_source_options();
 std::unique_ptr<Source> create_file_source(const SourceContext& ctx);
 // Throws Error(NoInput) when the directory (or a glob's fixed directory part) is missing.
 std::unique_ptr<Source> make_file_source(RecordInput input, FileSourceOptions options);
+// The files a file source over `path` could take, with their sizes and
+// modification times, as text: equal listings mean unchanged files (how the
+// stream-static join tells that its table must be read again). Throws as
+// make_file_source does.
+std::string list_source_files(const std::string& path);
 
 }  // namespace runnel

@@ -88,6 +88,14 @@ GroupTable::GroupTable(std::vector<DataType> key_types) {
   slots_.assign(16, kEmpty);
 }
 
+void GroupTable::reserve(size_t groups) {
+  for (auto& k : keys_) k->reserve(groups);
+  hashes_.reserve(groups);
+  size_t capacity = slots_.size();
+  while ((groups + 1) * 2 > capacity) capacity *= 2;  // find_or_insert's load factor
+  if (capacity != slots_.size()) rehash(capacity);
+}
+
 void GroupTable::hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n) {
   row_hashes_.assign(n, 0);
   uint64_t* out = row_hashes_.data();

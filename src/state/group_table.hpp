@@ -28,6 +28,9 @@ class GroupTable {
   explicit GroupTable(std::vector<DataType> key_types);
 
   size_t size() const { return hashes_.size(); }
+  // Makes room for `groups` groups up front (a join's build side of known
+  // size), so inserting that many never rehashes or regrows.
+  void reserve(size_t groups);
   const std::vector<ColumnRef>& key_columns() const { return keys_; }
 
   // For the rows rows[0..n) of `keys` (columns of the key types), writes each

@@ -63,6 +63,9 @@ TEST_CASE("csv: complete_prefix honours quoted newlines") {
   CHECK(reader->complete_prefix("a\n\"b\nc") == 2);
   CHECK(reader->complete_prefix("a\n\"b\nc\"\n") == 8);
   CHECK(reader->complete_prefix("\"x\\\"\ny\"\n") == 8);
+  // Without a quote: the last newline, or nothing whole.
+  CHECK(reader->complete_prefix("a,b\nc\\d\ne") == 8);
+  CHECK(reader->complete_prefix("a,b") == 0);
 }
 
 TEST_CASE("csv writer: Spark's quoting, header, nulls, trimming") {

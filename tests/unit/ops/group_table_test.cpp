@@ -353,3 +353,15 @@ TEST_CASE("with a TTL, spilled groups that ran out come back for expire(); one a
   CHECK(keys_of(table) == std::vector<std::string>{"b", "a", "c"});
   CHECK(table.spilled() == 0);
 }
+
+TEST_CASE("reserve keeps the groups there are and makes room for more") {
+  GroupTable table({DataType::of(TypeId::Long)});
+  auto c = Column::make(DataType::of(TypeId::Long));
+  for (int64_t v = 0; v < 1000; ++v) c->append(v * 7919);
+  CHECK(groups_of(table, {c.get()}, 3) == std::vector<uint32_t>{0, 1, 2});
+  table.reserve(1000);
+  CHECK(groups_of(table, {c.get()}, 3) == std::vector<uint32_t>{0, 1, 2});
+  auto ids = groups_of(table, {c.get()}, 1000);
+  CHECK(ids == all_rows(1000));
+  CHECK(table.size() == 1000);
+}

@@ -25,14 +25,14 @@ inline std::string row_text(const Batch& b, size_t i) {
 }
 
 // Pushes `input` as micro-batch `batch_id` and ends it; every emitted row
-// through `text`, sorted.
+// (its physical index, under the batch's selection) through `text`, sorted.
 inline std::vector<std::string> run_batch(Operator& op, Batch input, int64_t batch_id = 0,
                                           const std::function<std::string(const Batch&, size_t)>& text = row_text) {
   BatchContext ctx;
   ctx.batch_id = batch_id;
   std::vector<std::string> rows;
   Emit out = [&](Batch& b) {
-    for (size_t i = 0; i < b.size(); ++i) rows.push_back(text(b, i));
+    for (size_t i = 0; i < b.size(); ++i) rows.push_back(text(b, b.row(i)));
   };
   op.push(ctx, input, out);
   op.end_batch(ctx, out);

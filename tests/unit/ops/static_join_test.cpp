@@ -54,3 +54,50 @@ sinks: {out: {from: t, type: stdout, format: json}}
   CHECK(run_batch(join, users(schema, {"u1", "u2"}), 1) == std::vector<std::string>{"u1|u1|DE", "u2|u2|PL"});
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// A join of a stream of users against `table_csv` (id,country), planned from a pipeline in a fresh directory.
+struct JoinFixture {
+  std::filesystem::path dir;
+  Graph graph;
+
+  JoinFixture(const std::string& type, const std::string& table_csv) {
+    char tmpl[] = "/tmp/runnel-static-join-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    dir = tmpl;
+    write_file(dir / "users.csv", table_csv);
+    write_file(dir / "p.yaml", R"(
+version: 1
+sources: {clicks: {type: stdin, format: json, schema: "user STRING"}}
+tables: {users: {type: file, path: users.csv, format: csv, header: true, schema: "id STRING, country STRING"}}
+transforms: {t: {from: clicks, steps: [{join: {with: users, type: )" + type + R"(, on: "user = id"}}]}}
+sinks: {out: {from: t, type: stdout, format: json}}
+)");
+    graph = plan_graph(config::load_pipeline((dir / "p.yaml").string()), {});
+  }
+  ~JoinFixture() { std::filesystem::remove_all(dir); }
+
+  // The join's output for the rows of `names` that `visible` selects.
+  std::vector<std::string> run(const std::vector<std::string>& names, std::vector<uint32_t> visible) {
+    Batch input = users(*graph.sources[0]->source->schema(), names);
+    input.sel = std::make_shared<const std::vector<uint32_t>>(std::move(visible));
+    return run_batch(*graph.transforms[0]->ops[0], std::move(input));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a static join probes only the rows a selection vector shows") {
+  const std::string unique = "id,country\nu1,FR\nu2,DE\nu3,PL\n", twice = "id,country\nu1,FR\nu1,BE\nu2,DE\n";
+  const std::vector<std::string> names = {"u1", "u2", "u3", "u9", "u1"};
+  const std::vector<uint32_t> visible = {1, 3, 4};  // u2, u9, u1
+  using Rows = std::vector<std::string>;
+  CHECK(JoinFixture("inner", unique).run(names, visible) == Rows{"u1|u1|FR", "u2|u2|DE"});
+  CHECK(JoinFixture("left_outer", unique).run(names, visible) == Rows{"u1|u1|FR", "u2|u2|DE", "u9|null|null"});
+  CHECK(JoinFixture("inner", twice).run(names, visible) == Rows{"u1|u1|BE", "u1|u1|FR", "u2|u2|DE"});
+  CHECK(JoinFixture("left_outer", twice).run(names, visible) ==
+        Rows{"u1|u1|BE", "u1|u1|FR", "u2|u2|DE", "u9|null|null"});
+  CHECK(JoinFixture("left_semi", twice).run(names, visible) == Rows{"u1", "u2"});
+  CHECK(JoinFixture("left_anti", twice).run(names, visible) == Rows{"u9"});
+}
