@@ -22,6 +22,10 @@ struct PartitionListDeleter {
     rd_kafka_topic_partition_list_destroy(list);
   }
 };
+// A topic handle must be destroyed before its client.
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
+};
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
 };
@@ -33,6 +37,7 @@ using Client = std::unique_ptr<rd_kafka_t, ClientDeleter>;
 using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 using Conf = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using Topic = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 
 // The options every Kafka connector takes: bootstrap_servers and kafka.*.
 const config::OptionTable& client_options();
