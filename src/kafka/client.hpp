@@ -53,6 +53,10 @@ Conf make_conf(const config::Node& connector);
 // a failure is a runnel bug.
 void set(rd_kafka_conf_t* conf, const char* name, const std::string& value);
 
+// Sets a librdkafka property the connector defaults differently from
+// librdkafka, unless the pipeline sets it (as kafka.NAME).
+void set_default(rd_kafka_conf_t* conf, const config::Node& connector, const char* name, const std::string& value);
+
 // Creates a consumer or producer from `conf` (which it takes over); `who`
 // names the connector in the error message ("source 'clicks'").
 Client make_client(rd_kafka_type_t type, Conf conf, std::string_view who);

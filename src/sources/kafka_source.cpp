@@ -329,7 +329,13 @@ class KafkaSource final : public Source {
     // open for new ones (500 ms by default) only delays it: that fetch, sent
     // past the batch's end, held up the next batch's requests on the same
     // connections (a broker answers them in order).
-    if (!node_["kafka.fetch.wait.max.ms"].defined()) kafka::set(conf.get(), "fetch.wait.max.ms", "10");
+    kafka::set_default(conf.get(), node_, "fetch.wait.max.ms", "10");
+    // Past queued.min.messages queued records (all partitions together, in
+    // the one consumer queue) librdkafka 2.0.2 stops fetching and looks again
+    // only once a second: a batch of more than 100,000 records (the default)
+    // stalled a second per 100,000. The prefetch stays bounded by
+    // queued.max.messages.kbytes (64 MB by default).
+    kafka::set_default(conf.get(), node_, "queued.min.messages", "1000000");
     // Deleted offsets surface as an error (fail_on_data_loss) instead of a silent jump.
     kafka::set(conf.get(), "auto.offset.reset", options_.fail_on_data_loss ? "error" : "earliest");
     // librdkafka's consumer needs a group even when assigned; without group_id
