@@ -11,7 +11,7 @@ Debian's kcat produces the input and reads the output. The input is JSON
 records {id, ts, key, value}, 90 per chunk spread over the 3 partitions of a
 topic, event time advancing with the id. The reference run reads all of them
 from one topic; the crashed query reads another that gains one or two chunks
-before each start (the cron mode: available_now, max_offsets_per_trigger 90).
+before each start (the cron mode: available_now, max_offsets_per_trigger 30).
 
 --sink file: kafka -> the harness's windowed aggregation -> file sink. The
 files must hold exactly the reference rows: none lost, none twice.
@@ -48,7 +48,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (the file variant's runner, output reader and comparison)
 
 PARTITIONS = 3
-CHUNK = 90  # records a chunk, and a micro-batch's max_offsets_per_trigger
+CHUNK = 90  # records a chunk
+BATCH = 30  # max_offsets_per_trigger: three micro-batches a chunk, so kills fall between commits too
 
 SOURCE = """\
 version: 1
@@ -64,7 +65,7 @@ sources:
     max_offsets_per_trigger: %d
     format: json
     schema: "id LONG, ts TIMESTAMP, key STRING, value LONG"
-""" % CHUNK
+""" % BATCH
 
 PIPELINE_FILE = SOURCE + harness.QUERY
 
@@ -200,13 +201,14 @@ class Round:
         finished = added = progressed = 0
         for _ in range(self.kills):
             before = committed_ends(checkpoint, "in")
-            for _ in range(self.rng.choice((1, 2))):
+            chunks = self.rng.choice((1, 2))
+            for _ in range(chunks):
                 if added < len(self.chunks) - 1:
                     produce(self.cluster.bootstrap, "in", self.chunks[added])
                     produced = [n + len(self.chunks[added][p::PARTITIONS]) for p, n in enumerate(produced)]
                     added += 1
-            code, err = harness.run(self.runnel, crashed,
-                                    kill_after=self.rng.uniform(0.5 * startup, startup + 3 * per_chunk))
+            kill_after = self.rng.uniform(0.5 * startup, startup + 1.5 * (chunks + 1) * per_chunk)
+            code, err = harness.run(self.runnel, crashed, kill_after=kill_after)
             if code == 0:
                 finished += 1
             elif code != -9:
