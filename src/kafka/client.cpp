@@ -58,6 +58,10 @@ void set(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
     fail(ErrorKind::Internal, std::string("internal error: Kafka property ") + name + ": " + err);
 }
 
+void set_default(rd_kafka_conf_t* conf, const config::Node& connector, const char* name, const std::string& value) {
+  if (!connector[std::string("kafka.") + name].defined()) set(conf, name, value);
+}
+
 Client make_client(rd_kafka_type_t type, Conf conf, std::string_view who) {
   char err[512];
   rd_kafka_t* client = rd_kafka_new(type, conf.get(), err, sizeof err);

@@ -22,6 +22,10 @@ struct PartitionListDeleter {
     rd_kafka_topic_partition_list_destroy(list);
   }
 };
+// A topic handle must be destroyed before its client.
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
+};
 struct ConfDeleter {
   void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
 };
@@ -33,6 +37,7 @@ using Client = std::unique_ptr<rd_kafka_t, ClientDeleter>;
 using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 using Conf = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using Topic = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 
 // The options every Kafka connector takes: bootstrap_servers and kafka.*.
 const config::OptionTable& client_options();
@@ -47,6 +52,10 @@ Conf make_conf(const config::Node& connector);
 // Sets one librdkafka property the connector itself needs (not user-facing);
 // a failure is a runnel bug.
 void set(rd_kafka_conf_t* conf, const char* name, const std::string& value);
+
+// Sets a librdkafka property the connector defaults differently from
+// librdkafka, unless the pipeline sets it (as kafka.NAME).
+void set_default(rd_kafka_conf_t* conf, const config::Node& connector, const char* name, const std::string& value);
 
 // Creates a consumer or producer from `conf` (which it takes over); `who`
 // names the connector in the error message ("source 'clicks'").

@@ -147,6 +147,7 @@ class KafkaSink final : public Sink {
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
     producer_ = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), who());
+    if (!options_.topic.empty()) topic_ = open_topic(options_.topic);
     if (options_.transactional) start_transactions();
     return producer_.get();
   }
@@ -203,11 +204,28 @@ class KafkaSink final : public Sink {
     return rows;
   }
 
-  const char* topic_of(const Column* topics, size_t row) {
-    if (!topics) return options_.topic.c_str();
+  // The topic option's handle, or the handle of this row's topic column
+  // (kept while consecutive rows name the same topic).
+  rd_kafka_topic_t* topic_of(const Column* topics, size_t row) {
+    if (!topics) return topic_.get();
     if (topics->is_null(row)) fail(ErrorKind::BadData, who() + ": a row's topic column is null");
-    row_topic_.assign(view_of(*topics, row));
-    return row_topic_.c_str();
+    std::string_view name = view_of(*topics, row);
+    if (!row_topic_ || name != row_topic_name_) {
+      row_topic_name_.assign(name);
+      row_topic_ = open_topic(row_topic_name_);
+    }
+    return row_topic_.get();
+  }
+
+  // A handle asks the brokers for the topic's partitions at once; a record
+  // produced by topic name alone waits for librdkafka's topic scan (every
+  // second), which delayed every run's first batch by up to a second.
+  kafka::Topic open_topic(const std::string& name) {
+    kafka::Topic topic(rd_kafka_topic_new(producer_.get(), name.c_str(), nullptr));
+    if (!topic)
+      fail(ErrorKind::Unavailable,
+           who() + ": cannot produce to '" + name + "': " + kafka::error_text(rd_kafka_last_error()));
+    return topic;
   }
 
   // Headers of one row; librdkafka takes them over when the record is queued.
@@ -227,11 +245,11 @@ class KafkaSink final : public Sink {
     return list;
   }
 
-  void produce(rd_kafka_t* rk, const char* topic, const std::string_view* key, const std::string_view* value,
-               rd_kafka_headers_t* headers) {
+  void produce(rd_kafka_t* rk, rd_kafka_topic_t* topic, const std::string_view* key,
+               const std::string_view* value, rd_kafka_headers_t* headers) {
     for (;;) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_KEY(key ? key->data() : nullptr, key ? key->size() : 0),
           RD_KAFKA_V_VALUE(value ? const_cast<char*>(value->data()) : nullptr, value ? value->size() : 0),
           RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
@@ -239,7 +257,7 @@ class KafkaSink final : public Sink {
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         if (headers) rd_kafka_headers_destroy(headers);
         fail(ErrorKind::Unavailable,
-             who() + ": cannot produce to '" + topic + "': " + kafka::error_text(err));
+             who() + ": cannot produce to '" + rd_kafka_topic_name(topic) + "': " + kafka::error_text(err));
       }
       rd_kafka_poll(rk, 100);  // the local queue is full: let deliveries drain it
     }
@@ -261,8 +279,10 @@ class KafkaSink final : public Sink {
   SchemaRef schema_;
   std::unique_ptr<RecordWriter> json_;  // the default value: the row as JSON
   std::string json_text_;
-  std::string row_topic_;
   kafka::Client producer_;  // created at the first batch (no socket at load time)
+  kafka::Topic topic_;      // the topic option's; declared after producer_, so destroyed before it
+  kafka::Topic row_topic_;  // the last row's topic column
+  std::string row_topic_name_;
   std::string transactional_id_;
   int64_t committed_through_ = 0;  // batches below this are in committed transactions
   bool skipping_ = false;

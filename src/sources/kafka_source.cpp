@@ -325,6 +325,17 @@ class KafkaSource final : public Source {
     kafka::set(conf.get(), "enable.auto.commit", "false");
     kafka::set(conf.get(), "enable.auto.offset.store", "false");
     kafka::set(conf.get(), "enable.partition.eof", "true");
+    // A batch reads records that exist already, so a broker holding a fetch
+    // open for new ones (500 ms by default) only delays it: that fetch, sent
+    // past the batch's end, held up the next batch's requests on the same
+    // connections (a broker answers them in order).
+    kafka::set_default(conf.get(), node_, "fetch.wait.max.ms", "10");
+    // Past queued.min.messages queued records (all partitions together, in
+    // the one consumer queue) librdkafka 2.0.2 stops fetching and looks again
+    // only once a second: a batch of more than 100,000 records (the default)
+    // stalled a second per 100,000. The prefetch stays bounded by
+    // queued.max.messages.kbytes (64 MB by default).
+    kafka::set_default(conf.get(), node_, "queued.min.messages", "1000000");
     // Deleted offsets surface as an error (fail_on_data_loss) instead of a silent jump.
     kafka::set(conf.get(), "auto.offset.reset", options_.fail_on_data_loss ? "error" : "earliest");
     // librdkafka's consumer needs a group even when assigned; without group_id
@@ -539,7 +550,11 @@ class KafkaSource final : public Source {
     std::vector<kafka::Message> owned;
     auto idle_since = std::chrono::steady_clock::now();
     while (remaining > 0) {
-      ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 100, polled.data(), polled.size());
+      // What is queued, without waiting: librdkafka's batch call blocks until
+      // it has a full batch or times out, which held up the end of every
+      // micro-batch by the timeout. Then a wait for the next one record.
+      ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, polled.data(), polled.size());
+      if (n == 0) n = rd_kafka_consume_batch_queue(queue.get(), 100, polled.data(), 1);
       owned.clear();
       for (ssize_t i = 0; i < n; ++i)
         owned.emplace_back(polled[static_cast<size_t>(i)]);  // destroyed even if take() throws

@@ -320,14 +320,33 @@ def round_(runnel, kills, seed, keep):
             shutil.rmtree(work, ignore_errors=True)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runnel")
-    parser.add_argument("--source", choices=("file", "stdin"), default="file")
+def add_round_options(parser):
+    """--kills, --seed, --minutes and --keep, for this harness and its Kafka variant."""
     parser.add_argument("--kills", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--minutes", type=float, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
+
+
+def repeat(one_round, seed, minutes):
+    """Runs one_round(seed), returning (ok, message), for seed, seed + 1, ... until a
+    round fails (exit status 1) or, after the first, `minutes` are up (0)."""
+    deadline = time.monotonic() + minutes * 60
+    while True:
+        ok, message = one_round(seed)
+        print(("ok   " if ok else "FAIL ") + message, flush=True)
+        if not ok:
+            return 1
+        seed += 1
+        if time.monotonic() >= deadline:
+            return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runnel")
+    parser.add_argument("--source", choices=("file", "stdin"), default="file")
+    add_round_options(parser)
     parser.add_argument("--state-memory-limit", help="run with state_memory_limit (state spills to LMDB)")
     args = parser.parse_args()
     if args.state_memory_limit:
@@ -335,17 +354,9 @@ def main():
         line = "checkpoint: {dir}/checkpoint\n"
         PIPELINE, PIPELINE_STDIN = (p.replace(line, line + "state_memory_limit: " + args.state_memory_limit + "\n")
                                     for p in (PIPELINE, PIPELINE_STDIN))
-    deadline = time.monotonic() + args.minutes * 60
-    seed = args.seed
-    while True:
-        one_round = round_stdin if args.source == "stdin" else round_
-        ok, message = one_round(os.path.abspath(args.runnel), args.kills, seed, args.keep)
-        print(("ok   " if ok else "FAIL ") + message, flush=True)
-        if not ok:
-            return 1
-        seed += 1
-        if time.monotonic() >= deadline:
-            return 0
+    one_round = round_stdin if args.source == "stdin" else round_
+    runnel = os.path.abspath(args.runnel)
+    return repeat(lambda seed: one_round(runnel, args.kills, seed, args.keep), args.seed, args.minutes)
 
 
 if __name__ == "__main__":
