@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <utility>
+#include <vector>
 
 #include "base/error.hpp"
 
@@ -18,9 +20,51 @@ namespace {
 [[noreturn]] void io_fail(const std::string& what, const std::string& path) {
   fail(ErrorKind::IO, "cannot " + what + " '" + path + "': " + std::strerror(errno));
 }
+
+// Buffers of finished writes, for the next ones: a fresh one page-faults (and
+// the kernel zeroes) every page it is copied into, which costs as much as the
+// copy into the page cache that O_DIRECT avoids.
+class BufferPool {
+ public:
+  static BufferPool& instance() {
+    static BufferPool pool;
+    return pool;
+  }
+  // A buffer of at least `capacity` bytes; sets `capacity` to its size.
+  char* take(size_t& capacity) {
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = free_.begin(); it != free_.end(); ++it) {
+        if (it->second < capacity) continue;
+        char* p = it->first;
+        capacity = it->second;
+        free_.erase(it);
+        return p;
+      }
+    }
+    char* p = static_cast<char*>(std::aligned_alloc(DirectFile::kBlock, capacity));
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  void give(char* p, size_t capacity) {
+    if (!p) return;
+    std::lock_guard lock(mu_);
+    if (free_.size() < kKept && capacity <= kLargest) free_.emplace_back(p, capacity);
+    else std::free(p);
+  }
+
+ private:
+  static constexpr size_t kKept = 4, kLargest = size_t{64} << 20;
+  ~BufferPool() {
+    for (auto& [p, capacity] : free_) std::free(p);
+  }
+  std::mutex mu_;
+  std::vector<std::pair<char*, size_t>> free_;  // buffer, capacity
+};
+
 }  // namespace
 
-AlignedBytes::~AlignedBytes() { std::free(data_); }
+AlignedBytes::~AlignedBytes() { BufferPool::instance().give(data_, capacity_); }
 
 AlignedBytes::AlignedBytes(AlignedBytes&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),
@@ -38,11 +82,10 @@ void AlignedBytes::append(std::string_view bytes) {
   // Room for the bytes and the padding of their last block.
   const size_t need = (size_ + bytes.size() + DirectFile::kBlock - 1) / DirectFile::kBlock * DirectFile::kBlock;
   if (need > capacity_) {
-    const size_t capacity = std::max(need, capacity_ * 2);
-    char* grown = static_cast<char*>(std::aligned_alloc(DirectFile::kBlock, capacity));
-    if (!grown) throw std::bad_alloc();
+    size_t capacity = std::max(need, capacity_ * 2);
+    char* grown = BufferPool::instance().take(capacity);
     if (size_) std::memcpy(grown, data_, size_);
-    std::free(data_);
+    BufferPool::instance().give(data_, capacity_);
     data_ = grown;
     capacity_ = capacity;
   }
