@@ -86,7 +86,24 @@ struct DeferredWrite {
   std::string temp, path;
   std::function<void()> first;
   std::unique_ptr<AlignedBytes> direct;  // set: write these to `temp` (O_DIRECT) first
+  std::string_view borrowed = {};        // with a ticket: the body, made into `direct` on the thread
+  uint64_t ticket = 0;
 };
+
+const std::string kHead = std::string(kVersionLine) + "\n";
+
+std::string temp_name(const std::string& path) {
+  std::filesystem::path p(path);
+  return (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
+}
+
+// The file's bytes (version line, body, checksum) in a buffer for DirectFile.
+std::unique_ptr<AlignedBytes> direct_bytes(std::string_view body) {
+  auto bytes = std::make_unique<AlignedBytes>();
+  const std::string tail = "\n" + crc_line(body) + "\n";
+  for (std::string_view part : {std::string_view(kHead), body, std::string_view(tail)}) bytes->append(part);
+  return bytes;
+}
 
 // Files this large bypass the page cache: every write-ahead log segment of a
 // default-sized batch, and (so that the crash harness's small batches take
@@ -103,12 +120,21 @@ class DeferredWrites {
     return writes;
   }
 
-  void add(DeferredWrite write) {
+  // Returns the ticket of a write that borrows its body, else 0.
+  uint64_t add(DeferredWrite write) {
     std::lock_guard lock(mu_);
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    if (!write.borrowed.empty()) write.ticket = ++tickets_;
+    const uint64_t ticket = write.ticket;
     queue_.push_back(std::move(write));
     ++pending_;
     wake_.notify_all();
+    return ticket;
+  }
+
+  void wait_released(uint64_t ticket) {
+    std::unique_lock lock(mu_);
+    done_.wait(lock, [&] { return released_ >= ticket; });
   }
 
   void wait() {
@@ -139,12 +165,22 @@ class DeferredWrites {
       queue_.pop_front();
       const bool failed = !error_.empty();
       lock.unlock();
+      if (w.ticket) take_borrowed(w, failed);
       std::string error = failed ? "" : make_durable(w);
       if (failed && w.fd >= 0) ::close(w.fd);
       lock.lock();
       if (error_.empty()) error_ = error;
       if (--pending_ == 0) done_.notify_all();
     }
+  }
+
+  // Copies a borrowed body, so that its owner may change it (it waits for
+  // that, not for the disk).
+  void take_borrowed(DeferredWrite& w, bool failed) {
+    if (!failed) w.direct = direct_bytes(w.borrowed);
+    std::lock_guard lock(mu_);
+    released_ = w.ticket;
+    done_.notify_all();
   }
 
   // Returns the failure, or "".
@@ -176,6 +212,7 @@ class DeferredWrites {
   std::condition_variable wake_, done_;
   std::deque<DeferredWrite> queue_;
   size_t pending_ = 0;  // queued or being made durable
+  uint64_t tickets_ = 0, released_ = 0;  // borrowed bodies: handed out, and copied
   std::string error_;   // the first failure
   bool stopping_ = false;
   std::thread thread_;
@@ -208,25 +245,33 @@ void remove_file(const std::string& path) {
 }
 
 void write_log_bytes_deferred(const std::string& path, std::string_view body, std::function<void()> first) {
-  std::filesystem::path p(path);
-  std::string temp = (p.parent_path() / ("." + p.filename().string() + ".tmp")).string();
-  const std::string head = std::string(kVersionLine) + "\n";
-  const std::string tail = "\n" + crc_line(body) + "\n";
+  std::string temp = temp_name(path);
   if (body.size() >= kDirectWriteBytes) {
-    auto bytes = std::make_unique<AlignedBytes>();
-    for (std::string_view part : {std::string_view(head), body, std::string_view(tail)}) bytes->append(part);
-    DeferredWrites::instance().add(DeferredWrite{-1, std::move(temp), path, std::move(first), std::move(bytes)});
+    DeferredWrites::instance().add(DeferredWrite{-1, std::move(temp), path, std::move(first), direct_bytes(body)});
     return;
   }
+  const std::string tail = "\n" + crc_line(body) + "\n";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) io_fail("create", temp);
   try {
-    for (std::string_view part : {std::string_view(head), body, std::string_view(tail)}) write_fully(fd, part, temp);
+    for (std::string_view part : {std::string_view(kHead), body, std::string_view(tail)}) write_fully(fd, part, temp);
   } catch (...) {
     ::close(fd);
     throw;
   }
   DeferredWrites::instance().add(DeferredWrite{fd, std::move(temp), path, std::move(first), nullptr});
+}
+
+uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body) {
+  if (body.size() < kDirectWriteBytes) {
+    write_log_bytes_deferred(path, body);
+    return 0;
+  }
+  return DeferredWrites::instance().add(DeferredWrite{-1, temp_name(path), path, nullptr, nullptr, body});
+}
+
+void wait_until_released(uint64_t ticket) {
+  if (ticket) DeferredWrites::instance().wait_released(ticket);
 }
 
 void write_log_bytes(const std::string& path, std::string_view body) {

@@ -39,6 +39,11 @@ std::string read_log_bytes(const std::string& path);
 void write_log_file_deferred(const std::string& path, const nlohmann::json& body,
                              std::function<void()> first = nullptr);
 void write_log_bytes_deferred(const std::string& path, std::string_view body, std::function<void()> first = nullptr);
+// The same for a large body that the caller keeps (the stdin source's
+// buffer): the background thread copies and checksums it, not the caller,
+// which must leave it unchanged until wait_until_released(the returned ticket).
+uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body);
+void wait_until_released(uint64_t ticket);
 // Runs `task` on the background thread, in order with the deferred writes
 // (the state store's commit of a batch, between its offsets and its marker).
 // A task that throws Error fails the writes after it as a failed write does.

@@ -25,6 +25,9 @@ class StdinSource final : public Source {
  public:
   StdinSource(RecordInput input, StdinOptions options)
       : in_(std::move(input)), options_(options), buffer_(options.max_bytes_per_trigger) {}
+  ~StdinSource() override { wait_until_released(wal_ticket_); }
+  StdinSource(const StdinSource&) = delete;
+  StdinSource& operator=(const StdinSource&) = delete;
 
   SchemaRef schema() const override { return in_.schema; }
 
@@ -36,7 +39,7 @@ class StdinSource final : public Source {
     const uint64_t through = consumed_ + end;
     if (through > planned_) {
       std::string_view fresh = buffer_.data().substr(planned_ - consumed_, through - planned_);
-      if (!wal_dir_.empty()) write_log_bytes_deferred(segment_path(planned_, through), fresh);
+      if (!wal_dir_.empty()) wal_ticket_ = write_log_bytes_borrowed(segment_path(planned_, through), fresh);
       planned_lines_ += count_newlines(fresh);
       planned_ = through;
     }
@@ -52,6 +55,7 @@ class StdinSource final : public Source {
     uint64_t line = start.is_null() ? 1 : start.at("line").get<uint64_t>() + 1;
     in_.reader->parse(buffer_.data().substr(0, n), Origin{"stdin", line, consumed_}, out);
     consumed_ = through;
+    wait_until_released(wal_ticket_);  // the log has its copy of the bytes
     buffer_.consume(n);
   }
 
@@ -107,6 +111,7 @@ class StdinSource final : public Source {
     while (ready) {
       if (buffer_.full()) {
         if (in_.reader->complete_prefix(buffer_.data()) > 0) return;
+        wait_until_released(wal_ticket_);
         buffer_.reserve(buffer_.capacity() * 2);  // one record longer than the cap
       }
       if (buffer_.read_from(options_.fd, "stdin") == 0) {
@@ -153,6 +158,7 @@ class StdinSource final : public Source {
   uint64_t planned_ = 0;        // bytes through which latest_offset() has offered
   uint64_t planned_lines_ = 0;  // line breaks in those bytes
   std::string wal_dir_;         // with a checkpoint: the write-ahead log
+  uint64_t wal_ticket_ = 0;     // its newest segment, which borrows buffer_'s bytes until released
   bool eof_ = false;
 };
 

@@ -65,6 +65,21 @@ TEST_CASE("a large body (a write-ahead log segment) goes through the direct writ
   CHECK(slurp(path) == "v1\n123456789\ncrc32 cbf43926\n");
 }
 
+TEST_CASE("a borrowed body may change once released: the file holds it as it was") {
+  TempDir dir;
+  std::string body(100000, 'a');
+  const std::string path = (dir.path() / "0-100000").string();
+  uint64_t ticket = write_log_bytes_borrowed(path, body);
+  CHECK(ticket > 0);
+  wait_until_released(ticket);
+  body.assign(body.size(), 'b');
+  wait_for_log_writes();
+  CHECK(read_log_bytes(path) == std::string(100000, 'a'));
+  CHECK(write_log_bytes_borrowed((dir.path() / "small").string(), "tiny") == 0);  // copied at once
+  wait_for_log_writes();
+  CHECK(read_log_bytes((dir.path() / "small").string()) == "tiny");
+}
+
 TEST_CASE("every truncation and a flipped byte of a log file are IO errors naming the file") {
   TempDir dir;
   std::string path = (dir.path() / "7").string();
