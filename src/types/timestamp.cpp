@@ -213,8 +213,10 @@ char* put_date(int32_t days, char* p) {
 // The date, `sep` and hh:mm:ss of `micros` at p (a buffer of at least
 // kTimestampIsoChars, appended once by the caller); returns the end.
 char* date_time(int64_t micros, char sep, char* p, int64_t& frac) {
-  int64_t secs = floor_div(micros, 1000000);
-  frac = micros - secs * 1000000;
+  // The remainder first: secs * 1000000 overflows for the earliest timestamps.
+  const int64_t rem = micros % 1000000;
+  const int64_t secs = micros / 1000000 - (rem < 0);
+  frac = rem < 0 ? rem + 1000000 : rem;
   int64_t days = floor_div(secs, 86400);
   const auto sod = static_cast<uint32_t>(secs - days * 86400);
   // Rows of a stream mostly share their day: format it once, not per row.
