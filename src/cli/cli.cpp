@@ -28,7 +28,8 @@ struct PipelineArgs {
 
 void add_pipeline_args(CLI::App& cmd, PipelineArgs& args) {
   cmd.add_option("FILE", args.file, "The pipeline file (YAML)")->required();
-  cmd.add_option("--set", args.overrides, "Override a value by its dotted path: --set sinks.out.path=/tmp/x")
+  cmd.add_option("--set", args.overrides, "Override a value by its dotted path: --set sinks.out.path=/tmp/x "
+                 "(sources.in.kafka.client.id=x sets the key kafka.client.id)")
       ->type_name("PATH=VALUE");
 }
 

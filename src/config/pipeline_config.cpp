@@ -58,6 +58,20 @@ struct PathSegment {
   fail(ErrorKind::Usage, "--set " + assignment + ": " + why);
 }
 
+// A connector's librdkafka properties are single keys with dots in them
+// (`kafka.security.protocol`): in sources.X.kafka.a.b (sinks, tables too)
+// the segments from `kafka` on are one key.
+void join_passthrough_key(std::vector<PathSegment>& path) {
+  const bool connector = path.size() > 3 && (path[0].key == "sources" || path[0].key == "sinks" ||
+                                             path[0].key == "tables");
+  if (!connector || path[2].key != "kafka") return;
+  for (size_t i = 3; i < path.size(); ++i) {
+    if (path[i].key.empty()) return;  // a list index: not a property name
+    path[2].key += "." + path[i].key;
+  }
+  path.resize(3);
+}
+
 // "sinks.out.path" / "transforms.t.steps[2].where" -> segments.
 std::vector<PathSegment> parse_set_path(std::string_view path, const std::string& assignment) {
   std::vector<PathSegment> out;
@@ -83,6 +97,7 @@ std::vector<PathSegment> parse_set_path(std::string_view path, const std::string
     if (path[i] != '.') bad_set(assignment, "expected '.' after ']'");
     ++i;
   }
+  join_passthrough_key(out);
   return out;
 }
 
