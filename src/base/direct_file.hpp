@@ -21,7 +21,6 @@ class AlignedBytes {
   AlignedBytes& operator=(const AlignedBytes&) = delete;
 
   void append(std::string_view bytes);
-  std::string_view view() const { return {data_, size_}; }
   size_t size() const { return size_; }
   // Keeps the last `n` bytes, moved to the front.
   void keep_tail(size_t n);
@@ -53,7 +52,6 @@ class DirectFile {
   // length); `bytes` is left empty. The file stays open for fsync.
   void write_last(AlignedBytes& bytes);
   int fd() const { return fd_; }
-  const std::string& path() const { return path_; }
   void close();
 
  private:

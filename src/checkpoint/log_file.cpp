@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "base/direct_file.hpp"
@@ -165,8 +166,8 @@ class DeferredWrites {
       queue_.pop_front();
       const bool failed = !error_.empty();
       lock.unlock();
-      if (w.ticket) take_borrowed(w, failed);
-      std::string error = failed ? "" : make_durable(w);
+      std::string error = w.ticket ? take_borrowed(w, failed) : "";
+      if (error.empty() && !failed) error = make_durable(w);
       if (failed && w.fd >= 0) ::close(w.fd);
       lock.lock();
       if (error_.empty()) error_ = error;
@@ -175,12 +176,19 @@ class DeferredWrites {
   }
 
   // Copies a borrowed body, so that its owner may change it (it waits for
-  // that, not for the disk).
-  void take_borrowed(DeferredWrite& w, bool failed) {
-    if (!failed) w.direct = direct_bytes(w.borrowed);
+  // that, not for the disk), and hands it back even when the copy fails.
+  // Returns the failure, or "".
+  std::string take_borrowed(DeferredWrite& w, bool failed) {
+    std::string error;
+    try {
+      if (!failed) w.direct = direct_bytes(w.borrowed);
+    } catch (const std::exception& e) {
+      error = std::string("cannot copy '") + w.temp + "' for writing: " + e.what();
+    }
     std::lock_guard lock(mu_);
     released_ = w.ticket;
     done_.notify_all();
+    return error;
   }
 
   // Returns the failure, or "".
