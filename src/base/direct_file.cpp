@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -104,10 +105,11 @@ size_t AlignedBytes::pad_to_block() {
   return padded;
 }
 
-DirectFile::DirectFile(std::string path) : path_(std::move(path)) {
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0644);
+DirectFile::DirectFile(std::string path, bool overwrite) : path_(std::move(path)), overwrite_(overwrite) {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? 0 : O_TRUNC);
+  fd_ = ::open(path_.c_str(), flags | O_DIRECT, 0644);
   direct_ = fd_ >= 0;
-  if (!direct_ && errno == EINVAL) fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (!direct_ && errno == EINVAL) fd_ = ::open(path_.c_str(), flags, 0644);
   if (fd_ < 0) io_fail("create", path_);
 }
 
@@ -117,12 +119,14 @@ DirectFile::DirectFile(DirectFile&& other) noexcept
     : path_(std::move(other.path_)),
       fd_(std::exchange(other.fd_, -1)),
       direct_(other.direct_),
+      overwrite_(other.overwrite_),
       written_(other.written_) {}
 
 DirectFile& DirectFile::operator=(DirectFile&& other) noexcept {
   std::swap(path_, other.path_);
   std::swap(fd_, other.fd_);
   std::swap(direct_, other.direct_);
+  std::swap(overwrite_, other.overwrite_);
   std::swap(written_, other.written_);
   return *this;
 }
@@ -139,12 +143,18 @@ void DirectFile::write_blocks(AlignedBytes& bytes) {
   bytes.keep_tail(bytes.size() - whole);
 }
 
+void DirectFile::write_blocks(std::string_view blocks) {
+  RUNNEL_ASSERT(reinterpret_cast<uintptr_t>(blocks.data()) % kBlock == 0 && blocks.size() % kBlock == 0);
+  write_fully(blocks);
+  written_ += blocks.size();
+}
+
 void DirectFile::write_last(AlignedBytes& bytes) {
   const size_t size = bytes.size();
   const bool padded = direct_;
   write_fully({bytes.data_, padded ? bytes.pad_to_block() : size});
   written_ += size;
-  if (padded && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0) io_fail("truncate", path_);
+  if ((padded || overwrite_) && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0) io_fail("truncate", path_);
   bytes.keep_tail(0);
 }
 

@@ -38,8 +38,11 @@ class DirectFile {
  public:
   static constexpr size_t kBlock = 4096;
 
-  // Creates (or truncates) `path` for writing. Throws Error(IO) naming it.
-  explicit DirectFile(std::string path);
+  // Creates (or truncates) `path` for writing. With `overwrite` an existing
+  // file is written over instead, its blocks kept rather than freed and
+  // allocated again (ext4 takes milliseconds for either on a file of
+  // megabytes); write_last() cuts it to its new length. Throws Error(IO) naming it.
+  explicit DirectFile(std::string path, bool overwrite = false);
   ~DirectFile();  // closes the file if still open
   DirectFile(DirectFile&& other) noexcept;
   DirectFile& operator=(DirectFile&& other) noexcept;
@@ -48,6 +51,8 @@ class DirectFile {
 
   // Writes the whole blocks of `bytes` and keeps the rest in it, for the next call.
   void write_blocks(AlignedBytes& bytes);
+  // Writes whole blocks from the caller's memory, which starts on a block.
+  void write_blocks(std::string_view blocks);
   // Writes all of `bytes` (the last block padded, the file then cut to its
   // length); `bytes` is left empty. The file stays open for fsync.
   void write_last(AlignedBytes& bytes);
@@ -60,6 +65,7 @@ class DirectFile {
   std::string path_;
   int fd_ = -1;
   bool direct_ = false;
+  bool overwrite_ = false;
   size_t written_ = 0;  // bytes in the file
 };
 

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,10 +89,13 @@ struct DeferredWrite {
   std::function<void()> first;
   std::unique_ptr<AlignedBytes> direct;  // set: write these to `temp` (O_DIRECT) first
   std::string_view borrowed = {};        // with a ticket: the body, made into `direct` on the thread
+  char* head = nullptr;                  // with `borrowed`: its head room, to write it in place
   uint64_t ticket = 0;
+  std::optional<DirectFile> file = {};   // `temp`, its first blocks written from `borrowed` in place
 };
 
 const std::string kHead = std::string(kVersionLine) + "\n";
+static_assert(kLogHeadBytes == 3, "the head room holds the version line");
 
 std::string temp_name(const std::string& path) {
   std::filesystem::path p(path);
@@ -104,6 +108,19 @@ std::unique_ptr<AlignedBytes> direct_bytes(std::string_view body) {
   const std::string tail = "\n" + crc_line(body) + "\n";
   for (std::string_view part : {std::string_view(kHead), body, std::string_view(tail)}) bytes->append(part);
   return bytes;
+}
+
+// A borrowed body with head room: the version line goes into that room, the
+// whole blocks from there go to the file straight from the owner's memory,
+// and only the rest (less than a block of the body, and the checksum line) is
+// copied, to be written once the body is handed back.
+void write_in_place(DeferredWrite& w, DirectFile file) {
+  std::memcpy(w.head, kHead.data(), kHead.size());
+  const size_t whole = (kHead.size() + w.borrowed.size()) / DirectFile::kBlock * DirectFile::kBlock;
+  w.file.emplace(std::move(file)).write_blocks(std::string_view(w.head, whole));
+  w.direct = std::make_unique<AlignedBytes>();
+  const std::string tail = "\n" + crc_line(w.borrowed) + "\n";
+  for (std::string_view part : {w.borrowed.substr(whole - kHead.size()), std::string_view(tail)}) w.direct->append(part);
 }
 
 // Files this large bypass the page cache: every write-ahead log segment of a
@@ -136,6 +153,30 @@ class DeferredWrites {
   void wait_released(uint64_t ticket) {
     std::unique_lock lock(mu_);
     done_.wait(lock, [&] { return released_ >= ticket; });
+  }
+
+  // On the thread (a task): each file becomes a spare or goes. The rename to
+  // the spare name is made durable by the directory's next fsync; a crash
+  // before it may bring the old name back, which a restart removes as the
+  // committed segment it is (only such are retired).
+  void retire(const std::vector<std::string>& paths) {
+    for (const std::string& path : paths) {
+      const std::string dir = parent_of(path);
+      std::vector<std::string>& spares = spares_of(dir);
+      struct stat st;
+      if (spares.size() == static_cast<size_t>(kSpareFiles) || ::stat(path.c_str(), &st) != 0 ||
+          static_cast<size_t>(st.st_size) < kDirectWriteBytes) {
+        remove_file(path);
+        continue;
+      }
+      for (int k = 0; k < kSpareFiles; ++k) {
+        std::string spare = spare_name(dir, k);
+        if (std::find(spares.begin(), spares.end(), spare) != spares.end()) continue;
+        if (::rename(path.c_str(), spare.c_str()) != 0) io_fail("rename", path);
+        spares.push_back(std::move(spare));
+        break;
+      }
+    }
   }
 
   void wait() {
@@ -175,13 +216,16 @@ class DeferredWrites {
     }
   }
 
-  // Copies a borrowed body, so that its owner may change it (it waits for
-  // that, not for the disk), and hands it back even when the copy fails.
-  // Returns the failure, or "".
+  // Copies a borrowed body (or writes it in place), so that its owner may
+  // change it (it waits for that, not for the fsync), and hands it back even
+  // when that fails. Returns the failure, or "".
   std::string take_borrowed(DeferredWrite& w, bool failed) {
     std::string error;
     try {
-      if (!failed) w.direct = direct_bytes(w.borrowed);
+      if (!failed && w.head) write_in_place(w, open_direct(w));
+      else if (!failed) w.direct = direct_bytes(w.borrowed);
+    } catch (const Error& e) {
+      error = e.what();
     } catch (const std::exception& e) {
       error = std::string("cannot copy '") + w.temp + "' for writing: " + e.what();
     }
@@ -192,14 +236,14 @@ class DeferredWrites {
   }
 
   // Returns the failure, or "".
-  static std::string make_durable(const DeferredWrite& w) {
+  std::string make_durable(DeferredWrite& w) {
     try {
       if (w.fd < 0 && !w.direct) {
         w.first();
         return "";
       }
-      std::optional<DirectFile> file;
-      if (w.direct) file.emplace(w.temp).write_last(*w.direct);
+      std::optional<DirectFile>& file = w.file;
+      if (w.direct) (file ? *file : file.emplace(open_direct(w))).write_last(*w.direct);
       const int fd = file ? file->fd() : w.fd;
       int rc = ::fsync(fd);
       int saved = errno;
@@ -216,6 +260,28 @@ class DeferredWrites {
     }
   }
 
+  // The file a large write goes to: a spare of its directory, written over
+  // (and renamed from its spare name), else a new temporary file.
+  DirectFile open_direct(DeferredWrite& w) {
+    std::vector<std::string>& spares = spares_of(parent_of(w.path));
+    if (spares.empty()) return DirectFile(w.temp);
+    w.temp = std::move(spares.back());
+    spares.pop_back();
+    return DirectFile(w.temp, true);
+  }
+
+  static std::string spare_name(const std::string& dir, int k) { return dir + "/.spare-" + std::to_string(k); }
+
+  // A directory's spare files, found on disk the first time (a crash or an
+  // earlier run leaves them). Only the thread touches them.
+  std::vector<std::string>& spares_of(const std::string& dir) {
+    auto [it, added] = spares_.try_emplace(dir);
+    struct stat st;
+    for (int k = 0; added && k < kSpareFiles; ++k)
+      if (::stat(spare_name(dir, k).c_str(), &st) == 0) it->second.push_back(spare_name(dir, k));
+    return it->second;
+  }
+
   std::mutex mu_;
   std::condition_variable wake_, done_;
   std::deque<DeferredWrite> queue_;
@@ -224,6 +290,7 @@ class DeferredWrites {
   std::string error_;   // the first failure
   bool stopping_ = false;
   std::thread thread_;
+  std::map<std::string, std::vector<std::string>> spares_;  // directory -> its spare files
 };
 
 }  // namespace
@@ -270,12 +337,17 @@ void write_log_bytes_deferred(const std::string& path, std::string_view body, st
   DeferredWrites::instance().add(DeferredWrite{fd, std::move(temp), path, std::move(first), nullptr});
 }
 
-uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body) {
+uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body, char* head) {
   if (body.size() < kDirectWriteBytes) {
     write_log_bytes_deferred(path, body);
     return 0;
   }
-  return DeferredWrites::instance().add(DeferredWrite{-1, temp_name(path), path, nullptr, nullptr, body});
+  RUNNEL_ASSERT(!head || (head + kLogHeadBytes == body.data() && reinterpret_cast<uintptr_t>(head) % DirectFile::kBlock == 0));
+  return DeferredWrites::instance().add(DeferredWrite{-1, temp_name(path), path, nullptr, nullptr, body, head});
+}
+
+void retire_log_files(std::vector<std::string> paths) {
+  defer_log_task([paths = std::move(paths)] { DeferredWrites::instance().retire(paths); });
 }
 
 void wait_until_released(uint64_t ticket) {

@@ -42,8 +42,21 @@ void write_log_bytes_deferred(const std::string& path, std::string_view body, st
 // The same for a large body that the caller keeps (the stdin source's
 // buffer): the background thread copies and checksums it, not the caller,
 // which must leave it unchanged until wait_until_released(the returned ticket).
-uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body);
+// With `head` (the kLogHeadBytes before the body, the caller's to overwrite,
+// starting on a DirectFile block) nothing is copied but the last partial
+// block: the thread writes the file's version line there and the whole blocks
+// straight from the caller's memory, and releases the body once they are written.
+constexpr size_t kLogHeadBytes = 3;  // "v1\n"
+uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body, char* head = nullptr);
 void wait_until_released(uint64_t ticket);
+// Takes away log files no longer needed (write-ahead log segments whose
+// batch committed), on the background thread in order with the writes. One of
+// 16 KiB or more becomes a spare file of its directory (".spare-K", at most
+// kSpareFiles of them), which the next large write there overwrites instead
+// of creating a file: ext4 takes milliseconds to free a segment's blocks, as
+// long to allocate new ones. The rest are removed.
+constexpr int kSpareFiles = 2;
+void retire_log_files(std::vector<std::string> paths);
 // Runs `task` on the background thread, in order with the deferred writes
 // (the state store's commit of a batch, between its offsets and its marker).
 // A task that throws Error fails the writes after it as a failed write does.

@@ -6,14 +6,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <new>
 
+#include "base/direct_file.hpp"
 #include "base/error.hpp"
 
 namespace runnel {
 
 size_t ChunkBuffer::read_from(int fd, const std::string& name) {
   for (;;) {
-    ssize_t n = ::read(fd, bytes_.data() + size_, capacity() - size_);
+    ssize_t n = ::read(fd, start() + size_, capacity() - size_);
     if (n >= 0) {
       size_ += static_cast<size_t>(n);
       return static_cast<size_t>(n);
@@ -24,18 +26,24 @@ size_t ChunkBuffer::read_from(int fd, const std::string& name) {
 
 void ChunkBuffer::append(std::string_view bytes) {
   if (size_ + bytes.size() > capacity()) reserve(std::max(capacity() * 2, size_ + bytes.size()));
-  std::memcpy(bytes_.data() + size_, bytes.data(), bytes.size());
+  std::memcpy(start() + size_, bytes.data(), bytes.size());
   size_ += bytes.size();
 }
 
 void ChunkBuffer::consume(size_t n) {
-  std::memmove(bytes_.data(), bytes_.data() + n, size_ - n);
+  std::memmove(start(), start() + n, size_ - n);
   size_ -= n;
 }
 
 void ChunkBuffer::reserve(size_t capacity) {
-  if (!bytes_.empty() && capacity <= this->capacity()) return;
-  bytes_.resize(capacity + kReadPadding, '\0');
+  if (storage_ && capacity <= capacity_) return;
+  const size_t bytes = (head_room_ + capacity + kReadPadding + DirectFile::kBlock - 1) / DirectFile::kBlock * DirectFile::kBlock;
+  std::unique_ptr<char, Free> grown(static_cast<char*>(std::aligned_alloc(DirectFile::kBlock, bytes)));
+  if (!grown) throw std::bad_alloc();
+  std::memset(grown.get(), 0, bytes);
+  if (size_) std::memcpy(grown.get() + head_room_, start(), size_);
+  storage_ = std::move(grown);
+  capacity_ = capacity;
 }
 
 // 16 bytes per step (SSE2, part of the x86-64 baseline): a memchr call per

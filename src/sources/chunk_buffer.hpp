@@ -1,12 +1,15 @@
 // ChunkBuffer: the byte buffer of sources that read records in pieces (stdin,
 // files, sockets). Bytes are appended at the back by read(2), whole records
 // are consumed from the front, and kReadPadding readable bytes always follow
-// the data, as RecordReader::parse requires.
+// the data, as RecordReader::parse requires. The storage starts on a
+// DirectFile block with `head_room` bytes before the data, so that a log file
+// can be written straight from it (the stdin write-ahead log, log_file.hpp).
 #pragma once
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "formats/format.hpp"
 
@@ -14,11 +17,13 @@ namespace runnel {
 
 class ChunkBuffer {
  public:
-  explicit ChunkBuffer(size_t capacity) { reserve(capacity); }
+  explicit ChunkBuffer(size_t capacity, size_t head_room = 0) : head_room_(head_room) { reserve(capacity); }
 
-  std::string_view data() const { return {bytes_.data(), size_}; }
+  std::string_view data() const { return {start(), size_}; }
+  // The head_room bytes before data(), the owner's to write.
+  char* head() { return storage_.get(); }
   size_t size() const { return size_; }
-  size_t capacity() const { return bytes_.size() - kReadPadding; }
+  size_t capacity() const { return capacity_; }
   bool full() const { return size_ == capacity(); }
 
   // One read(2) of up to the free space from `fd` (EINTR retried). Returns the
@@ -32,8 +37,14 @@ class ChunkBuffer {
   void reserve(size_t capacity);
 
  private:
-  std::vector<char> bytes_;  // capacity + kReadPadding, zero-initialised
-  size_t size_ = 0;
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  char* start() const { return storage_.get() + head_room_; }
+
+  size_t head_room_;
+  std::unique_ptr<char, Free> storage_;  // head_room + capacity + kReadPadding bytes, zero-initialised
+  size_t capacity_ = 0, size_ = 0;
 };
 
 // Number of '\n' bytes in `data` (line numbers for Origin).

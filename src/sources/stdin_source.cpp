@@ -24,7 +24,7 @@ const config::OptionTable kOptions = {
 class StdinSource final : public Source {
  public:
   StdinSource(RecordInput input, StdinOptions options)
-      : in_(std::move(input)), options_(options), buffer_(options.max_bytes_per_trigger) {}
+      : in_(std::move(input)), options_(options), buffer_(options.max_bytes_per_trigger, kLogHeadBytes) {}
   ~StdinSource() override { wait_until_released(wal_ticket_); }
   StdinSource(const StdinSource&) = delete;
   StdinSource& operator=(const StdinSource&) = delete;
@@ -39,7 +39,11 @@ class StdinSource final : public Source {
     const uint64_t through = consumed_ + end;
     if (through > planned_) {
       std::string_view fresh = buffer_.data().substr(planned_ - consumed_, through - planned_);
-      if (!wal_dir_.empty()) wal_ticket_ = write_log_bytes_borrowed(segment_path(planned_, through), fresh);
+      // At the buffer's front (every batch but one replayed after a restart)
+      // the segment is written straight from the buffer, its head room
+      // taking the log file's version line.
+      char* head = fresh.data() == buffer_.data().data() ? buffer_.head() : nullptr;
+      if (!wal_dir_.empty()) wal_ticket_ = write_log_bytes_borrowed(segment_path(planned_, through), fresh, head);
       planned_lines_ += count_newlines(fresh);
       planned_ = through;
     }
@@ -93,10 +97,8 @@ class StdinSource final : public Source {
     std::vector<std::string> done;
     for (auto [start, stop] : wal_segments())
       if (stop <= through) done.push_back(segment_path(start, stop));
-    // Freeing a segment's blocks takes the file system milliseconds: off the batch's path.
-    defer_log_task([done = std::move(done)] {
-      for (const std::string& path : done) remove_file(path);
-    });
+    // Off the batch's path; a spent segment's file is kept for a later one.
+    retire_log_files(std::move(done));
   }
 
   bool ended() const override { return eof_ && buffer_.size() == 0; }

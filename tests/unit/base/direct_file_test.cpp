@@ -17,8 +17,8 @@ std::string slurp(const std::string& path) {
 }
 
 // Writes `pieces` through flushes of whole blocks, then the rest; returns the file's bytes.
-std::string write_pieces(const std::string& path, const std::vector<size_t>& pieces) {
-  DirectFile file(path);
+std::string write_pieces(const std::string& path, const std::vector<size_t>& pieces, bool overwrite = false) {
+  DirectFile file(path, overwrite);
   AlignedBytes unwritten;
   std::string expected;
   char next = 'a';
@@ -44,6 +44,10 @@ void check_directory(const std::filesystem::path& dir) {
   write_pieces((dir / "ragged").string(), {1, 4095, 4097, 3, 70000, 5});
   // A shorter file over a longer one: truncated, no old bytes left.
   write_pieces((dir / "ragged").string(), {10});
+  // Written over in place: shorter and longer than what the file held, no old bytes left.
+  write_pieces((dir / "blocks").string(), {5000}, true);
+  write_pieces((dir / "blocks").string(), {3, 9000}, true);
+  write_pieces((dir / "new").string(), {100}, true);
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 // compatibility check. End-to-end crash tests are tests/cases/checkpoint/.
 #include <doctest.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "../config/config_test_util.hpp"
 #include "checkpoint/checkpoint.hpp"
@@ -78,6 +81,30 @@ TEST_CASE("a borrowed body may change once released: the file holds it as it was
   CHECK(write_log_bytes_borrowed((dir.path() / "small").string(), "tiny") == 0);  // copied at once
   wait_for_log_writes();
   CHECK(read_log_bytes((dir.path() / "small").string()) == "tiny");
+}
+
+TEST_CASE("a borrowed body with head room is written from the caller's memory, which keeps the bytes after it") {
+  TempDir dir;
+  // The head room and the body in one aligned buffer, with bytes of the caller's after the body.
+  const size_t capacity = 64 << 10;
+  std::unique_ptr<char, decltype(&std::free)> buffer(static_cast<char*>(std::aligned_alloc(4096, capacity)), &std::free);
+  char* head = buffer.get();
+  char* body = head + kLogHeadBytes;
+  for (size_t i = 0; i < capacity - kLogHeadBytes; ++i) body[i] = static_cast<char>('a' + i % 26);
+  const std::string before(body, capacity - kLogHeadBytes);
+  // Ragged, ending on a block with its version line, and one block past that.
+  for (size_t n : {size_t{40000}, size_t{5 * 4096 - kLogHeadBytes}, size_t{6 * 4096 - kLogHeadBytes + 1}}) {
+    CAPTURE(n);
+    const std::string path = (dir.path() / ("0-" + std::to_string(n))).string();
+    uint64_t ticket = write_log_bytes_borrowed(path, std::string_view(body, n), head);
+    CHECK(ticket > 0);
+    wait_until_released(ticket);
+    std::memset(body, '#', n);  // the caller's again
+    wait_for_log_writes();
+    CHECK(read_log_bytes(path) == before.substr(0, n));
+    CHECK(std::string(body + n, capacity - kLogHeadBytes - n) == before.substr(n));
+    std::memcpy(body, before.data(), n);
+  }
 }
 
 TEST_CASE("every truncation and a flipped byte of a log file are IO errors naming the file") {

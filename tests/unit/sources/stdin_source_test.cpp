@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "base/error.hpp"
@@ -156,6 +157,39 @@ TEST_CASE("stdin source with a checkpoint: what it planned is in the write-ahead
     CHECK(*next == nlohmann::json{{"offset", 6}, {"line", 3}});
     CHECK(read_values(*src, first, *next) == std::vector<std::string>{"e"});
   }
+}
+
+TEST_CASE("stdin source with a checkpoint: large segments are written from the buffer, and a spent one's file is reused") {
+  TempDir wal;
+  Pipe pipe;
+  auto log = std::make_shared<ReaderLog>();
+  auto src = make_stdin_source(line_input(log), StdinOptions{pipe.fds[0]});
+  src->recover(wal.path(), nullptr, nullptr);
+  // Batches of 30,000 bytes: past the direct write's 16 KiB, a ragged last block.
+  auto lines = [](char c) {
+    std::string bytes;
+    for (int i = 0; bytes.size() < 30000; ++i) bytes += std::string(1, c) + std::to_string(i) + "\n";
+    return bytes;
+  };
+  const std::string a = lines('a'), b = lines('b');
+  pipe.write(a);
+  auto first = src->latest_offset(milliseconds(100));
+  REQUIRE(first);
+  const std::string segment_a = "0-" + std::to_string(a.size());
+  wait_for_log_writes();
+  CHECK(wal_files(wal.path()) == std::vector<std::string>{segment_a});
+  CHECK(read_log_bytes(wal.path() + "/" + segment_a) == a);
+  CHECK(read_values(*src, nullptr, *first).size() == static_cast<size_t>(std::count(a.begin(), a.end(), '\n')));
+  src->commit(*first);
+  wait_for_log_writes();
+  CHECK(wal_files(wal.path()) == std::vector<std::string>{".spare-0"});  // hidden from the log's segments
+  pipe.write(b);
+  auto second = src->latest_offset(milliseconds(100));
+  REQUIRE(second);
+  const std::string segment_b = std::to_string(a.size()) + "-" + std::to_string(a.size() + b.size());
+  wait_for_log_writes();
+  CHECK(wal_files(wal.path()) == std::vector<std::string>{segment_b});  // the spare, written over
+  CHECK(read_log_bytes(wal.path() + "/" + segment_b) == b);
 }
 
 TEST_CASE("stdin source with a checkpoint: a corrupt log segment is an IO error naming it") {
