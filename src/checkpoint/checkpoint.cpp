@@ -223,11 +223,13 @@ void Checkpoint::write_commit(int64_t batch_id, const CommitEntry& entry) {
 void Checkpoint::purge(int64_t batch_id) {
   int64_t keep_from = batch_id - retain_ + 1;
   if (keep_from <= 0) return;
+  std::vector<std::string> old;
   for (const char* log : {"/offsets", "/commits"}) {
     std::string d = dir_ + log;
     for (int64_t id : list_batch_files(d))
-      if (id < keep_from) remove_file(d + "/" + std::to_string(id));
+      if (id < keep_from) old.push_back(d + "/" + std::to_string(id));
   }
+  retire_log_files(std::move(old));  // their files serve the next batches' logs
 }
 
 std::string Checkpoint::source_dir(const std::string& source_name) const {

@@ -128,6 +128,8 @@ void write_in_place(DeferredWrite& w, DirectFile file) {
 // this path too) anything past a few pages, where a direct write costs no more.
 constexpr size_t kDirectWriteBytes = 16 << 10;
 
+constexpr std::string_view kSparePrefix = ".spare-";
+
 // The background thread behind the deferred writes: fsync, rename, fsync the
 // directory, one file at a time in arrival order. After a failure it renames
 // nothing more (order is the whole point) and wait() throws the failure.
@@ -157,26 +159,35 @@ class DeferredWrites {
 
   // On the thread (a task): each file becomes a spare or goes. The rename to
   // the spare name is made durable by the directory's next fsync; a crash
-  // before it may bring the old name back, which a restart removes as the
-  // committed segment it is (only such are retired).
+  // before it may bring the old name back holding a newer file's bytes,
+  // which is harmless: only files superseded by newer ones are retired (old
+  // batch logs, committed segments), and a restart reads the newest alone or
+  // removes the committed.
   void retire(const std::vector<std::string>& paths) {
     for (const std::string& path : paths) {
-      const std::string dir = parent_of(path);
-      std::vector<std::string>& spares = spares_of(dir);
-      struct stat st;
-      if (spares.size() == static_cast<size_t>(kSpareFiles) || ::stat(path.c_str(), &st) != 0 ||
-          static_cast<size_t>(st.st_size) < kDirectWriteBytes) {
+      std::string spare = spare_name(path);
+      if (spare.empty()) {
         remove_file(path);
         continue;
       }
-      for (int k = 0; k < kSpareFiles; ++k) {
-        std::string spare = spare_name(dir, k);
-        if (std::find(spares.begin(), spares.end(), spare) != spares.end()) continue;
-        if (::rename(path.c_str(), spare.c_str()) != 0) io_fail("rename", path);
-        spares.push_back(std::move(spare));
-        break;
+      if (::rename(path.c_str(), spare.c_str()) != 0) {
+        if (errno == ENOENT) continue;  // gone already, as remove_file allows
+        io_fail("rename", path);
       }
+      std::lock_guard lock(mu_);
+      spares_of(parent_of(path)).free.push_back(std::move(spare));
     }
+  }
+
+  // A spare file in the directory of `path` to write over instead of
+  // creating one, or "" (none, or `path` is new in a directory of its own).
+  std::string take_spare(const std::string& path) {
+    std::lock_guard lock(mu_);
+    std::vector<std::string>& free = spares_of(parent_of(path)).free;
+    if (free.empty()) return "";
+    std::string spare = std::move(free.back());
+    free.pop_back();
+    return spare;
   }
 
   void wait() {
@@ -263,23 +274,50 @@ class DeferredWrites {
   // The file a large write goes to: a spare of its directory, written over
   // (and renamed from its spare name), else a new temporary file.
   DirectFile open_direct(DeferredWrite& w) {
-    std::vector<std::string>& spares = spares_of(parent_of(w.path));
-    if (spares.empty()) return DirectFile(w.temp);
-    w.temp = std::move(spares.back());
-    spares.pop_back();
+    std::string spare = take_spare(w.path);
+    if (spare.empty()) return DirectFile(w.temp);
+    w.temp = std::move(spare);
     return DirectFile(w.temp, true);
   }
 
-  static std::string spare_name(const std::string& dir, int k) { return dir + "/.spare-" + std::to_string(k); }
+  struct SpareFiles {
+    std::vector<std::string> free;  // on disk, not being written
+    uint64_t next = 0;              // the number of the next spare's name: names are never reused
+  };
 
-  // A directory's spare files, found on disk the first time (a crash or an
-  // earlier run leaves them). Only the thread touches them.
-  std::vector<std::string>& spares_of(const std::string& dir) {
+  // A new name for `path` as a spare of its directory, or "" when that has enough.
+  std::string spare_name(const std::string& path) {
+    const std::string dir = parent_of(path);
+    std::lock_guard lock(mu_);
+    SpareFiles& spares = spares_of(dir);
+    if (spares.free.size() >= static_cast<size_t>(kSpareFiles)) return "";
+    return dir + "/" + std::string(kSparePrefix) + std::to_string(spares.next++);
+  }
+
+  // A directory's spare files (under mu_), found on disk the first time: a
+  // crash or an earlier run leaves them.
+  SpareFiles& spares_of(const std::string& dir) {
     auto [it, added] = spares_.try_emplace(dir);
-    struct stat st;
-    for (int k = 0; added && k < kSpareFiles; ++k)
-      if (::stat(spare_name(dir, k).c_str(), &st) == 0) it->second.push_back(spare_name(dir, k));
+    if (added) find_spares(dir, it->second);
     return it->second;
+  }
+
+  static void find_spares(const std::string& dir, SpareFiles& spares) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;  // not yet created: no spares
+    while (dirent* e = ::readdir(d)) {
+      std::string_view name = e->d_name;
+      uint64_t n = 0;
+      if (!name.starts_with(kSparePrefix)) continue;
+      name.remove_prefix(kSparePrefix.size());
+      auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+      if (ec != std::errc() || end != name.data() + name.size()) continue;
+      std::string path = dir + "/" + e->d_name;
+      if (spares.free.size() < static_cast<size_t>(kSpareFiles)) spares.free.push_back(std::move(path));
+      else ::unlink(path.c_str());  // beyond the bound (a crash between a retire and its use)
+      spares.next = std::max(spares.next, n + 1);
+    }
+    ::closedir(d);
   }
 
   std::mutex mu_;
@@ -290,7 +328,7 @@ class DeferredWrites {
   std::string error_;   // the first failure
   bool stopping_ = false;
   std::thread thread_;
-  std::map<std::string, std::vector<std::string>> spares_;  // directory -> its spare files
+  std::map<std::string, SpareFiles> spares_;  // by directory, under mu_
 };
 
 }  // namespace
@@ -320,16 +358,22 @@ void remove_file(const std::string& path) {
 }
 
 void write_log_bytes_deferred(const std::string& path, std::string_view body, std::function<void()> first) {
-  std::string temp = temp_name(path);
   if (body.size() >= kDirectWriteBytes) {
-    DeferredWrites::instance().add(DeferredWrite{-1, std::move(temp), path, std::move(first), direct_bytes(body)});
+    DeferredWrites::instance().add(DeferredWrite{-1, temp_name(path), path, std::move(first), direct_bytes(body)});
     return;
   }
+  // A spare is written over and cut to length: creating a file costs ext4 an
+  // inode, whose search past the recently deleted ones showed in profiles.
+  std::string temp = DeferredWrites::instance().take_spare(path);
+  const bool spare = !temp.empty();
+  if (!spare) temp = temp_name(path);
   const std::string tail = "\n" + crc_line(body) + "\n";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (spare ? 0 : O_TRUNC), 0644);
   if (fd < 0) io_fail("create", temp);
   try {
     for (std::string_view part : {std::string_view(kHead), body, std::string_view(tail)}) write_fully(fd, part, temp);
+    const off_t size = static_cast<off_t>(kHead.size() + body.size() + tail.size());
+    if (spare && ::ftruncate(fd, size) != 0) io_fail("truncate", temp);
   } catch (...) {
     ::close(fd);
     throw;
@@ -347,6 +391,7 @@ uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body
 }
 
 void retire_log_files(std::vector<std::string> paths) {
+  if (paths.empty()) return;
   defer_log_task([paths = std::move(paths)] { DeferredWrites::instance().retire(paths); });
 }
 

@@ -49,13 +49,15 @@ void write_log_bytes_deferred(const std::string& path, std::string_view body, st
 constexpr size_t kLogHeadBytes = 3;  // "v1\n"
 uint64_t write_log_bytes_borrowed(const std::string& path, std::string_view body, char* head = nullptr);
 void wait_until_released(uint64_t ticket);
-// Takes away log files no longer needed (write-ahead log segments whose
-// batch committed), on the background thread in order with the writes. One of
-// 16 KiB or more becomes a spare file of its directory (".spare-K", at most
-// kSpareFiles of them), which the next large write there overwrites instead
-// of creating a file: ext4 takes milliseconds to free a segment's blocks, as
-// long to allocate new ones. The rest are removed.
-constexpr int kSpareFiles = 2;
+// Takes away log files no longer needed (old batch logs, write-ahead log
+// segments whose batch committed), on the background thread in order with
+// the writes. Each becomes a spare file of its directory (".spare-K", at most
+// kSpareFiles of them: the file source's entries between two compactions;
+// the rest are removed), which a later write there overwrites instead of
+// creating a file: ext4 takes milliseconds to free a 16 MB segment's blocks
+// and as long to allocate new ones, and searches for a free inode past the
+// recently deleted ones.
+constexpr int kSpareFiles = 10;
 void retire_log_files(std::vector<std::string> paths);
 // Runs `task` on the background thread, in order with the deferred writes
 // (the state store's commit of a batch, between its offsets and its marker).

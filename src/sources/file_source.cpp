@@ -277,8 +277,10 @@ class FileSource final : public Source {
   // commits, a restart goes back to the entries before it.
   void drop_compacted_entries(int64_t batch) {
     if (log_dir_.empty() || batch % kCompactInterval != kCompactInterval - 1) return;
+    std::vector<std::string> replaced;
     for (int64_t id : list_batch_files(log_dir_))
-      if (id < batch) remove_file(log_path(id));
+      if (id < batch) replaced.push_back(log_path(id));
+    retire_log_files(std::move(replaced));  // their files serve the next entries
   }
 
   std::string log_path(int64_t batch) const { return log_dir_ + "/" + std::to_string(batch); }

@@ -2,6 +2,7 @@
 // compatibility check. End-to-end crash tests are tests/cases/checkpoint/.
 #include <doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -105,6 +106,33 @@ TEST_CASE("a borrowed body with head room is written from the caller's memory, w
     CHECK(std::string(body + n, capacity - kLogHeadBytes - n) == before.substr(n));
     std::memcpy(body, before.data(), n);
   }
+}
+
+TEST_CASE("a retired log file becomes a spare that the next write in its directory takes over, cut to length") {
+  TempDir dir;
+  auto names = [&] {
+    std::vector<std::string> found;
+    for (auto& e : std::filesystem::directory_iterator(dir.path())) found.push_back(e.path().filename());
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  const std::string old_path = (dir.path() / "0").string(), new_path = (dir.path() / "1").string();
+  write_log_file(old_path, {{"files", std::string(3000, 'x')}});
+  retire_log_files({old_path, (dir.path() / "never-written").string()});  // a missing file is no error
+  wait_for_log_writes();
+  CHECK(names() == std::vector<std::string>{".spare-0"});
+  write_log_file(new_path, {{"files", "y"}});  // shorter than what the spare held
+  CHECK(names() == std::vector<std::string>{"1"});
+  CHECK(read_log_file(new_path) == nlohmann::json{{"files", "y"}});
+  // Beyond kSpareFiles a retired file is removed.
+  std::vector<std::string> many;
+  for (int i = 0; i < kSpareFiles + 3; ++i) {
+    many.push_back((dir.path() / std::to_string(10 + i)).string());
+    write_log_file(many.back(), {{"i", i}});
+  }
+  retire_log_files(many);
+  wait_for_log_writes();
+  CHECK(names().size() == static_cast<size_t>(kSpareFiles) + 1);
 }
 
 TEST_CASE("every truncation and a flipped byte of a log file are IO errors naming the file") {
