@@ -17,6 +17,11 @@ namespace {
 
 constexpr uint32_t kEmpty = UINT32_MAX;
 constexpr uint64_t kNullHash = 0x7f4a7c159e3779b9ULL;
+// Rows hashed at a time (the hashes stay in cache, the scratch stays small),
+// and how far ahead of a lookup its slot is prefetched: a table far larger
+// than the cache misses on every slot, and the misses overlap this way.
+constexpr size_t kHashChunk = 4096;
+constexpr size_t kPrefetch = 16;
 
 uint64_t mix(uint64_t x) {  // MurmurHash3's 64-bit finaliser
   x ^= x >> 33;
@@ -125,7 +130,8 @@ uint32_t GroupTable::insert(const std::vector<const Column*>& keys, uint32_t row
     Column& dst = *keys_[k];
     // Strings are copied into the state's own arena: sharing the input's arena
     // would keep every input batch alive as long as the state.
-    if (dst.type().is_string_like() && keys[k]->is_valid(row)) dst.append_string(keys[k]->data<std::string_view>()[row]);
+    if (!share_strings_ && dst.type().is_string_like() && keys[k]->is_valid(row))
+      dst.append_string(keys[k]->data<std::string_view>()[row]);
     else dst.append_from(*keys[k], row);
   }
   hashes_.push_back(hash);
@@ -134,23 +140,27 @@ uint32_t GroupTable::insert(const std::vector<const Column*>& keys, uint32_t row
 
 void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n,
                                 uint32_t* group_ids) {
-  hash_rows(keys, rows, n);
-  for (size_t i = 0; i < n; ++i) {
-    if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
-    const uint64_t hash = row_hashes_[i];
-    const size_t mask = slots_.size() - 1;
-    size_t slot = hash & mask;
-    for (;; slot = (slot + 1) & mask) {
-      uint32_t g = slots_[slot];
-      if (g == kEmpty) {
-        g = insert(keys, rows[i], hash);
-        slots_[slot] = g;
-        group_ids[i] = g;
-        break;
-      }
-      if (hashes_[g] == hash && row_equals_group(keys, rows[i], g)) {
-        group_ids[i] = g;
-        break;
+  for (size_t at = 0; at < n; at += kHashChunk) {
+    const size_t m = std::min(kHashChunk, n - at);
+    hash_rows(keys, rows + at, m);
+    for (size_t i = 0; i < m; ++i) {
+      if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+      const uint64_t hash = row_hashes_[i];
+      const size_t mask = slots_.size() - 1;
+      if (i + kPrefetch < m) __builtin_prefetch(&slots_[row_hashes_[i + kPrefetch] & mask]);
+      size_t slot = hash & mask;
+      for (;; slot = (slot + 1) & mask) {
+        uint32_t g = slots_[slot];
+        if (g == kEmpty) {
+          g = insert(keys, rows[at + i], hash);
+          slots_[slot] = g;
+          group_ids[at + i] = g;
+          break;
+        }
+        if (hashes_[g] == hash && row_equals_group(keys, rows[at + i], g)) {
+          group_ids[at + i] = g;
+          break;
+        }
       }
     }
   }
@@ -158,9 +168,15 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
 }
 
 void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n, uint32_t* group_ids) {
-  hash_rows(keys, rows, n);
+  hash_rows(keys, rows, n);  // all n at once: reload_spilled reads them after
   const size_t mask = slots_.size() - 1;
+  auto slot_of = [&](size_t i) { return slots_[row_hashes_[i] & mask]; };
   for (size_t i = 0; i < n; ++i) {
+    // Three stages ahead of the lookup, each reading what the previous one brought into the cache:
+    // the slot, then its group's hash and key, then a string key's bytes.
+    if (i + 3 * kPrefetch < n) __builtin_prefetch(&slots_[row_hashes_[i + 3 * kPrefetch] & mask]);
+    if (i + 2 * kPrefetch < n) prefetch_group(slot_of(i + 2 * kPrefetch));
+    if (i + kPrefetch < n) prefetch_key_bytes(slot_of(i + kPrefetch));
     const uint64_t hash = row_hashes_[i];
     uint32_t g = kEmpty;
     for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
@@ -169,6 +185,18 @@ void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* ro
     }
     group_ids[i] = g == kEmpty ? kNoGroup : g;
   }
+}
+
+void GroupTable::prefetch_group(uint32_t g) const {
+  if (g == kEmpty) return;
+  __builtin_prefetch(&hashes_[g]);
+  for (auto& key : keys_) __builtin_prefetch(key->data<uint8_t>() + size_t{g} * physical_width(key->id()));
+}
+
+void GroupTable::prefetch_key_bytes(uint32_t g) const {
+  if (g == kEmpty) return;
+  for (auto& key : keys_)
+    if (key->type().is_string_like()) __builtin_prefetch(key->data<std::string_view>()[g].data());
 }
 
 void GroupTable::mark_found(const uint32_t* group_ids, size_t n) {

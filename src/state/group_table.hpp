@@ -32,6 +32,9 @@ class GroupTable {
   // size), so inserting that many never rehashes or regrows.
   void reserve(size_t groups);
   const std::vector<ColumnRef>& key_columns() const { return keys_; }
+  // For keys read from columns that live as long as the table (a join's
+  // build side): their strings are shared, not copied into the table's arena.
+  void share_key_strings() { share_strings_ = true; }
 
   // For the rows rows[0..n) of `keys` (columns of the key types), writes each
   // row's group id to group_ids[0..n), inserting the groups not seen yet.
@@ -121,17 +124,22 @@ class GroupTable {
   void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);
   bool row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const;
   uint32_t insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash);
+  // Ask the cache for group g's hash and key values, and for the bytes of its
+  // string keys (g may be kEmpty: nothing).
+  void prefetch_group(uint32_t g) const;
+  void prefetch_key_bytes(uint32_t g) const;
   void rehash(size_t capacity);
 
   std::vector<ColumnRef> keys_;   // one row per group
   std::vector<uint64_t> hashes_;  // per group, so growth never rehashes keys
   std::vector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
-  std::vector<uint64_t> row_hashes_;  // scratch for find_or_insert
+  std::vector<uint64_t> row_hashes_;  // scratch: the hashes of the rows being looked up
   mutable Changes changes_;
   int64_t ttl_ms_ = 0;                // 0: no TTL
   int64_t now_ms_ = 0;
   std::vector<int64_t> touched_ms_;   // per group, with a TTL or recency
   bool recency_ = false;
+  bool share_strings_ = false;
   size_t spilled_ = 0;
   int64_t spilled_min_touched_ms_ = INT64_MAX;  // with a TTL: the oldest touch among the spilled groups
   std::vector<uint64_t> filter_;      // Bloom filter bits of the spilled keys' hashes
