@@ -17,10 +17,12 @@ namespace {
 
 constexpr uint32_t kEmpty = UINT32_MAX;
 constexpr uint64_t kNullHash = 0x7f4a7c159e3779b9ULL;
-// Rows hashed at a time (the hashes stay in cache, the scratch stays small),
-// and how far ahead of a lookup its slot is prefetched: a table far larger
-// than the cache misses on every slot, and the misses overlap this way.
+// Rows hashed at a time (the hashes stay in cache, the scratch stays small).
 constexpr size_t kHashChunk = 4096;
+// A table of kFarSlots slots or more is far larger than the cache: every
+// lookup misses on its slot, its group's hash and key, and a prefetch that
+// many rows ahead of each stage overlaps the misses.
+constexpr size_t kFarSlots = size_t{1} << 16;
 constexpr size_t kPrefetch = 16;
 
 uint64_t mix(uint64_t x) {  // MurmurHash3's 64-bit finaliser
@@ -145,9 +147,9 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
     hash_rows(keys, rows + at, m);
     for (size_t i = 0; i < m; ++i) {
       if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+      if (slots_.size() >= kFarSlots) prefetch_ahead(i, m);
       const uint64_t hash = row_hashes_[i];
       const size_t mask = slots_.size() - 1;
-      if (i + kPrefetch < m) __builtin_prefetch(&slots_[row_hashes_[i + kPrefetch] & mask]);
       size_t slot = hash & mask;
       for (;; slot = (slot + 1) & mask) {
         uint32_t g = slots_[slot];
@@ -170,13 +172,8 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
 void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n, uint32_t* group_ids) {
   hash_rows(keys, rows, n);  // all n at once: reload_spilled reads them after
   const size_t mask = slots_.size() - 1;
-  auto slot_of = [&](size_t i) { return slots_[row_hashes_[i] & mask]; };
   for (size_t i = 0; i < n; ++i) {
-    // Three stages ahead of the lookup, each reading what the previous one brought into the cache:
-    // the slot, then its group's hash and key, then a string key's bytes.
-    if (i + 3 * kPrefetch < n) __builtin_prefetch(&slots_[row_hashes_[i + 3 * kPrefetch] & mask]);
-    if (i + 2 * kPrefetch < n) prefetch_group(slot_of(i + 2 * kPrefetch));
-    if (i + kPrefetch < n) prefetch_key_bytes(slot_of(i + kPrefetch));
+    if (slots_.size() >= kFarSlots) prefetch_ahead(i, n);
     const uint64_t hash = row_hashes_[i];
     uint32_t g = kEmpty;
     for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
@@ -187,16 +184,24 @@ void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* ro
   }
 }
 
-void GroupTable::prefetch_group(uint32_t g) const {
-  if (g == kEmpty) return;
-  __builtin_prefetch(&hashes_[g]);
-  for (auto& key : keys_) __builtin_prefetch(key->data<uint8_t>() + size_t{g} * physical_width(key->id()));
-}
-
-void GroupTable::prefetch_key_bytes(uint32_t g) const {
-  if (g == kEmpty) return;
-  for (auto& key : keys_)
-    if (key->type().is_string_like()) __builtin_prefetch(key->data<std::string_view>()[g].data());
+void GroupTable::prefetch_ahead(size_t i, size_t n) const {
+  const size_t mask = slots_.size() - 1;
+  if (i + 3 * kPrefetch < n) __builtin_prefetch(&slots_[row_hashes_[i + 3 * kPrefetch] & mask]);
+  if (i + 2 * kPrefetch < n) {
+    // The first groups of the probe chain: a lookup compares their hashes until one matches.
+    size_t slot = row_hashes_[i + 2 * kPrefetch] & mask;
+    for (int k = 0; k < 2 && slots_[slot] != kEmpty; ++k, slot = (slot + 1) & mask) {
+      const uint32_t g = slots_[slot];
+      __builtin_prefetch(&hashes_[g]);
+      for (auto& key : keys_) __builtin_prefetch(key->data<uint8_t>() + size_t{g} * physical_width(key->id()));
+    }
+  }
+  if (i + kPrefetch < n) {
+    const uint32_t g = slots_[row_hashes_[i + kPrefetch] & mask];
+    if (g == kEmpty) return;
+    for (auto& key : keys_)
+      if (key->type().is_string_like()) __builtin_prefetch(key->data<std::string_view>()[g].data());
+  }
 }
 
 void GroupTable::mark_found(const uint32_t* group_ids, size_t n) {
@@ -229,7 +234,7 @@ void GroupTable::start_tracking() const {
 }
 
 void GroupTable::rehash(size_t capacity) {
-  slots_ = std::vector<uint32_t>(capacity, kEmpty);  // not assign(): a table that shrank gives the memory back
+  slots_ = LargeVector<uint32_t>(capacity, kEmpty);  // not assign(): a table that shrank gives the memory back
   const size_t mask = capacity - 1;
   for (uint32_t g = 0; g < hashes_.size(); ++g) {
     size_t slot = hashes_[g] & mask;
@@ -319,7 +324,7 @@ std::vector<uint32_t> GroupTable::drop(const std::vector<uint8_t>& keep, bool re
     touched_ms_.resize(hashes_.size());
     keep_only(touched_ms_, kept);
   }
-  std::vector<uint64_t> hashes(kept.size());
+  LargeVector<uint64_t> hashes(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) hashes[i] = hashes_[kept[i]];
   hashes_ = std::move(hashes);
   for (auto& k : keys_) {

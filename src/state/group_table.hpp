@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/large_allocator.hpp"
 #include "batch/column.hpp"
 #include "state/state_store.hpp"
 
@@ -124,15 +125,16 @@ class GroupTable {
   void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);
   bool row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const;
   uint32_t insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash);
-  // Ask the cache for group g's hash and key values, and for the bytes of its
-  // string keys (g may be kEmpty: nothing).
-  void prefetch_group(uint32_t g) const;
-  void prefetch_key_bytes(uint32_t g) const;
+  // Asks the cache for what the lookups of the rows hashed in row_hashes_[0..n)
+  // after row i will read, in stages that each read what the one before
+  // brought in: a row's slot, then the hashes and keys of the groups in its
+  // probe chain, then the bytes of its first group's string keys.
+  void prefetch_ahead(size_t i, size_t n) const;
   void rehash(size_t capacity);
 
   std::vector<ColumnRef> keys_;   // one row per group
-  std::vector<uint64_t> hashes_;  // per group, so growth never rehashes keys
-  std::vector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
+  LargeVector<uint64_t> hashes_;  // per group, so growth never rehashes keys
+  LargeVector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
   std::vector<uint64_t> row_hashes_;  // scratch: the hashes of the rows being looked up
   mutable Changes changes_;
   int64_t ttl_ms_ = 0;                // 0: no TTL
