@@ -111,7 +111,8 @@ class StaticTable {
 };
 
 // The table's rows by key: a GroupTable of the keys, and each group's rows
-// contiguous in `rows` (group g's are rows[first[g]..first[g+1])).
+// contiguous in `rows` (group g's are rows[first[g]..first[g+1]), or with
+// unique keys, the common case of a dimension table, just rows[g]).
 class BuildSide {
  public:
   void build(const JoinPlan& plan, const StaticTable& table, const expr::EvalContext& eval) {
@@ -124,7 +125,14 @@ class BuildSide {
     groups_->reserve(kept.size());
     if (!plan.keys.empty()) groups_->find_or_insert(flat_key_columns(keys), kept.data(), kept.size(), group_of.data());
     const size_t num_groups = plan.keys.empty() ? (kept.empty() ? 0 : 1) : groups_->size();
-    bucket(kept, group_of, num_groups);
+    unique_ = num_groups == kept.size();
+    if (unique_) {
+      rows_.resize(kept.size());
+      for (size_t i = 0; i < kept.size(); ++i) rows_[group_of[i]] = kept[i];
+      first_.clear();
+    } else {
+      bucket(kept, group_of, num_groups);
+    }
   }
 
   // The group of each key row rows[i], or GroupTable::kNoGroup.
@@ -132,7 +140,7 @@ class BuildSide {
              std::vector<uint32_t>& group_of) {
     const size_t n = rows.size();
     group_of.assign(n, GroupTable::kNoGroup);
-    if (first_.size() < 2) return;  // an empty table
+    if (rows_.empty()) return;  // an empty table
     if (plan.keys.empty()) {
       std::fill(group_of.begin(), group_of.end(), 0);
       return;
@@ -143,10 +151,10 @@ class BuildSide {
         group_of[i] = GroupTable::kNoGroup;
   }
 
-  const uint32_t* rows_of(uint32_t g) const { return rows_.data() + first_[g]; }
-  uint32_t count_of(uint32_t g) const { return first_[g + 1] - first_[g]; }
+  const uint32_t* rows_of(uint32_t g) const { return rows_.data() + (unique_ ? g : first_[g]); }
+  uint32_t count_of(uint32_t g) const { return unique_ ? 1 : first_[g + 1] - first_[g]; }
   // Whether no key has two table rows (so a stream row has at most one pair).
-  bool unique() const { return rows_.size() + 1 == first_.size(); }
+  bool unique() const { return unique_; }
 
  private:
   // The rows [0, n) whose `=` keys are all non-null (the others match nothing).
@@ -170,8 +178,9 @@ class BuildSide {
   }
 
   std::unique_ptr<GroupTable> groups_;
-  std::vector<uint32_t> first_;
+  std::vector<uint32_t> first_;  // empty when unique_
   std::vector<uint32_t> rows_;
+  bool unique_ = true;
 };
 
 class StaticJoinOperator final : public Operator {
