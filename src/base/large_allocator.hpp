@@ -1,4 +1,5 @@
-// LargeAllocator: std::allocator, except that an allocation of 2 MiB or more
+// LargeAllocator: std::allocator, except that it leaves new elements
+// uninitialised (see construct) and that an allocation of 2 MiB or more
 // is aligned to 2 MiB and asks Linux for transparent huge pages (madvise:
 // with the kernel's default "madvise" mode nothing else gets them). A large
 // array read at random — a big hash table's slots, a static table's columns —
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace runnel {
@@ -39,11 +41,20 @@ struct LargeAllocator {
     if (n * sizeof(T) < kHugePage) std::allocator<T>{}.deallocate(p, n);
     else std::free(p);
   }
+  // Growing leaves the new elements uninitialised (default-initialised, not
+  // zeroed): the owner writes an element before it reads it, and zeroing
+  // what is overwritten anyway cost a column's load a pass over its memory.
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0) ::new (static_cast<void*>(p)) U;
+    else ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
   template <class U>
   bool operator==(const LargeAllocator<U>&) const { return true; }
 };
 
-// A vector whose buffer, once large, sits on huge pages.
+// A vector whose buffer, once large, sits on huge pages, and whose resize
+// leaves new elements of a trivial type uninitialised.
 template <class T>
 using LargeVector = std::vector<T, LargeAllocator<T>>;
 
