@@ -43,7 +43,7 @@ class Arena {
  private:
   void grow(size_t n) {
     size_t size = n > chunk_size_ ? n : chunk_size_;
-    chunks_.push_back(std::make_unique<char[]>(size));
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(size));  // not zeroed: every byte is written before it is read
     cursor_ = chunks_.back().get();
     left_ = size;
     used_ += size;

@@ -27,8 +27,9 @@ ColumnRef Column::nulls(DataType type, size_t rows) {
 void Column::reserve(size_t rows) {
   if (rows <= capacity_ && !data_.empty()) return;
   if (rows < capacity_) rows = capacity_;
-  data_.resize(slots(type_.id, rows) * physical_width(type_.id));
+  data_.resize(slots(type_.id, rows) * physical_width(type_.id));  // not zeroed: rows are written as they are added
   capacity_ = rows;
+  if (type_.id == TypeId::Array && size_ == 0) data<uint32_t>()[0] = 0;  // the first row's start
 }
 
 void Column::resize(size_t rows) {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/large_allocator.hpp"
 #include "batch/arena.hpp"
 #include "types/data_type.hpp"
 
@@ -112,7 +113,7 @@ class Column {
   DataType type_;
   size_t size_ = 0;
   size_t capacity_ = 0;
-  std::vector<uint8_t> data_;
+  LargeVector<uint8_t> data_;
   std::vector<uint64_t> validity_;
   std::shared_ptr<Arena> arena_;
   std::vector<ColumnRef> children_;

@@ -22,8 +22,9 @@ namespace runnel {
 namespace {
 
 struct FieldSpan {
-  size_t begin, size;  // in the record's scratch buffer
+  size_t begin, size;  // in the record's data, or (copied) in its scratch buffer
   bool quoted;
+  bool copied;
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -164,10 +165,40 @@ class CsvReader final : public RecordReader {
   void read_record(std::string_view data, size_t& pos, uint64_t& line) {
     fields_.clear();
     scratch_.clear();
+    const size_t start = pos;
+    bool more = true;
+    while (more) more = pos < data.size() && data[pos] == options_.quote ? read_quoted(data, pos, line)
+                                                                         : read_plain(data, start, pos, line);
+  }
+
+  // An unquoted field (its quotes are plain characters) is a span of the
+  // record that starts at `start`, not copied: up to the delimiter or the
+  // newline, less the '\r' of a "\r\n" (or of the data's end). True when a
+  // delimiter ended it.
+  bool read_plain(std::string_view data, size_t start, size_t& pos, uint64_t& line) {
+    const char delimiter = options_.delimiter;
+    const size_t begin = pos;
+    while (pos < data.size() && data[pos] != delimiter && data[pos] != '\n') ++pos;
+    size_t end = pos;
+    const bool more = pos < data.size() && data[pos] == delimiter;
+    if (end > begin && data[end - 1] == '\r' && !more) --end;
+    fields_.push_back(FieldSpan{begin - start, end - begin, false, false});
+    if (pos < data.size()) {
+      if (!more) ++line;
+      ++pos;
+    }
+    return more;
+  }
+
+  // A field that opens with a quote, unquoted into scratch_: delimiters and
+  // newlines inside the quotes are text, a doubled quote (or one after
+  // `escape`) is a quote, and what follows the closing quote is plain text
+  // up to the delimiter or newline. True when a delimiter ended it.
+  bool read_quoted(std::string_view data, size_t& pos, uint64_t& line) {
     const char quote = options_.quote, escape = options_.escape, delimiter = options_.delimiter;
-    FieldSpan field{0, 0, false};
-    bool in_quotes = false;
-    for (; pos < data.size(); ++pos) {
+    FieldSpan field{scratch_.size(), 0, true, true};
+    bool in_quotes = true, more = false;
+    for (++pos; pos < data.size(); ++pos) {
       char c = data[pos];
       if (in_quotes) {
         if (c == escape && escape != quote && pos + 1 < data.size() &&
@@ -182,25 +213,22 @@ class CsvReader final : public RecordReader {
         }
         continue;
       }
-      if (c == delimiter) {
-        end_field(field);
-        field = FieldSpan{scratch_.size(), 0, false};
-      } else if (c == '\n') {
+      if (c == delimiter || c == '\n') {
+        more = c == delimiter;
+        if (!more) ++line;
         ++pos;
-        ++line;
         break;
-      } else if (c == quote && scratch_.size() == field.begin && !field.quoted) {
-        in_quotes = field.quoted = true;
-      } else if (c != '\r' || (pos + 1 < data.size() && data[pos + 1] != '\n')) {
-        scratch_.push_back(c);
       }
+      if (c != '\r' || (pos + 1 < data.size() && data[pos + 1] != '\n')) scratch_.push_back(c);
     }
-    end_field(field);
-  }
-
-  void end_field(FieldSpan field) {
     field.size = scratch_.size() - field.begin;
     fields_.push_back(field);
+    return more;
+  }
+
+  // Field f's text; `raw` is its record.
+  std::string_view field_text(std::string_view raw, const FieldSpan& f) const {
+    return {(f.copied ? scratch_.data() : raw.data()) + f.begin, f.size};
   }
 
   void convert_record(std::string_view raw, const Origin& origin, uint64_t line, const Emit& out) {
@@ -213,7 +241,7 @@ class CsvReader final : public RecordReader {
         column.append_null();
         continue;
       }
-      std::string_view text(scratch_.data() + fields_[k].begin, fields_[k].size);
+      const std::string_view text = field_text(raw, fields_[k]);
       if ((text.empty() && !fields_[k].quoted) || text == options_.null_value) {
         column.append_null();
       } else if (!append_converted(text, column)) {

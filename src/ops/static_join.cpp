@@ -51,9 +51,8 @@ class StaticTable {
     if (loaded_ && listing == listing_) return false;
     std::unique_ptr<Source> source = unread_ ? std::move(unread_) : fresh_source();
     auto offset = source->latest_offset(std::chrono::milliseconds(0));
-    std::vector<Batch> batches;
-    if (offset) source->read(nullptr, *offset, [&](Batch& b) { batches.push_back(b.dense()); });
-    concatenate(batches);
+    start_columns();
+    if (offset) source->read(nullptr, *offset, [&](Batch& b) { append(b.dense()); });
     listing_ = std::move(listing);
     loaded_ = true;
     return true;
@@ -64,20 +63,23 @@ class StaticTable {
     return find_source_type("file")->create(SourceContext{pipeline_, config_, false});
   }
 
-  // The batches' rows as one column per field, sized up front.
-  void concatenate(const std::vector<Batch>& batches) {
+  void start_columns() {
     rows_ = 0;
-    for (auto& b : batches) rows_ += b.num_rows;
     columns_.clear();
-    for (size_t c = 0; c < schema_->size(); ++c) {
-      ColumnRef column = Column::make((*schema_)[c].type, rows_);
-      for (auto& b : batches) append_column(*column, *b.columns[c], b.num_rows);
-      columns_.push_back(std::move(column));
-    }
+    for (auto& field : schema_->fields) columns_.push_back(Column::make(field.type));
   }
 
-  // Appends rows [0, n) of `src` to `dst`: flat values copied in bulk (strings
-  // stay in the batch's arena, which `dst` keeps alive), nested ones row by row.
+  // Appends a batch's rows to the table's columns as it is read, so that a
+  // batch lives no longer than its copy.
+  void append(const Batch& b) {
+    for (size_t c = 0; c < columns_.size(); ++c) append_column(*columns_[c], *b.columns[c], b.num_rows);
+    rows_ += b.num_rows;
+  }
+
+  // Appends rows [0, n) of `src` to `dst`: flat values copied in bulk, and
+  // strings into dst's own arena (a reader's batch arenas are mostly room to
+  // grow: keeping them would hold the table's bytes twice over); nested
+  // values row by row.
   static void append_column(Column& dst, const Column& src, size_t n) {
     const TypeId id = src.id();
     if (id == TypeId::Struct || id == TypeId::Array || id == TypeId::Null) {
@@ -90,7 +92,10 @@ class StaticTable {
     if (!src.all_valid())
       for (size_t r = 0; r < n; ++r)
         if (src.is_null(r)) dst.set_null(at + r);
-    if (src.type().is_string_like()) dst.share_arena(src);
+    if (!src.type().is_string_like()) return;
+    std::string_view* views = dst.data<std::string_view>() + at;
+    Arena& arena = dst.arena();
+    for (size_t r = 0; r < n; ++r) views[r] = arena.copy(views[r]);
   }
 
   // Copies: the table is re-read at run time, when the config the graph was planned from may be gone.
@@ -106,11 +111,13 @@ class StaticTable {
 };
 
 // The table's rows by key: a GroupTable of the keys, and each group's rows
-// contiguous in `rows` (group g's are rows[first[g]..first[g+1])).
+// contiguous in `rows` (group g's are rows[first[g]..first[g+1]), or with
+// unique keys, the common case of a dimension table, just rows[g]).
 class BuildSide {
  public:
   void build(const JoinPlan& plan, const StaticTable& table, const expr::EvalContext& eval) {
     groups_ = std::make_unique<GroupTable>(flat_key_types(plan.keys));
+    groups_->share_key_strings();  // the keys' bytes stay the table's, not a second copy
     Batch batch{table.schema(), table.columns(), table.rows(), nullptr};
     std::vector<ColumnRef> keys = key_columns(plan.keys, true, batch, eval);
     std::vector<uint32_t> kept = rows_without_null_key(plan, keys, table.rows());
@@ -118,7 +125,14 @@ class BuildSide {
     groups_->reserve(kept.size());
     if (!plan.keys.empty()) groups_->find_or_insert(flat_key_columns(keys), kept.data(), kept.size(), group_of.data());
     const size_t num_groups = plan.keys.empty() ? (kept.empty() ? 0 : 1) : groups_->size();
-    bucket(kept, group_of, num_groups);
+    unique_ = num_groups == kept.size();
+    if (unique_) {
+      rows_.resize(kept.size());
+      for (size_t i = 0; i < kept.size(); ++i) rows_[group_of[i]] = kept[i];
+      first_.clear();
+    } else {
+      bucket(kept, group_of, num_groups);
+    }
   }
 
   // The group of each key row rows[i], or GroupTable::kNoGroup.
@@ -126,7 +140,7 @@ class BuildSide {
              std::vector<uint32_t>& group_of) {
     const size_t n = rows.size();
     group_of.assign(n, GroupTable::kNoGroup);
-    if (first_.size() < 2) return;  // an empty table
+    if (rows_.empty()) return;  // an empty table
     if (plan.keys.empty()) {
       std::fill(group_of.begin(), group_of.end(), 0);
       return;
@@ -137,10 +151,10 @@ class BuildSide {
         group_of[i] = GroupTable::kNoGroup;
   }
 
-  const uint32_t* rows_of(uint32_t g) const { return rows_.data() + first_[g]; }
-  uint32_t count_of(uint32_t g) const { return first_[g + 1] - first_[g]; }
+  const uint32_t* rows_of(uint32_t g) const { return rows_.data() + (unique_ ? g : first_[g]); }
+  uint32_t count_of(uint32_t g) const { return unique_ ? 1 : first_[g + 1] - first_[g]; }
   // Whether no key has two table rows (so a stream row has at most one pair).
-  bool unique() const { return rows_.size() + 1 == first_.size(); }
+  bool unique() const { return unique_; }
 
  private:
   // The rows [0, n) whose `=` keys are all non-null (the others match nothing).
@@ -164,8 +178,9 @@ class BuildSide {
   }
 
   std::unique_ptr<GroupTable> groups_;
-  std::vector<uint32_t> first_;
+  std::vector<uint32_t> first_;  // empty when unique_
   std::vector<uint32_t> rows_;
+  bool unique_ = true;
 };
 
 class StaticJoinOperator final : public Operator {

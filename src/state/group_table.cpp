@@ -17,6 +17,13 @@ namespace {
 
 constexpr uint32_t kEmpty = UINT32_MAX;
 constexpr uint64_t kNullHash = 0x7f4a7c159e3779b9ULL;
+// Rows hashed at a time (the hashes stay in cache, the scratch stays small).
+constexpr size_t kHashChunk = 4096;
+// A table of kFarSlots slots or more is far larger than the cache: every
+// lookup misses on its slot, its group's hash and key, and a prefetch that
+// many rows ahead of each stage overlaps the misses.
+constexpr size_t kFarSlots = size_t{1} << 16;
+constexpr size_t kPrefetch = 16;
 
 uint64_t mix(uint64_t x) {  // MurmurHash3's 64-bit finaliser
   x ^= x >> 33;
@@ -125,7 +132,8 @@ uint32_t GroupTable::insert(const std::vector<const Column*>& keys, uint32_t row
     Column& dst = *keys_[k];
     // Strings are copied into the state's own arena: sharing the input's arena
     // would keep every input batch alive as long as the state.
-    if (dst.type().is_string_like() && keys[k]->is_valid(row)) dst.append_string(keys[k]->data<std::string_view>()[row]);
+    if (!share_strings_ && dst.type().is_string_like() && keys[k]->is_valid(row))
+      dst.append_string(keys[k]->data<std::string_view>()[row]);
     else dst.append_from(*keys[k], row);
   }
   hashes_.push_back(hash);
@@ -134,23 +142,27 @@ uint32_t GroupTable::insert(const std::vector<const Column*>& keys, uint32_t row
 
 void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n,
                                 uint32_t* group_ids) {
-  hash_rows(keys, rows, n);
-  for (size_t i = 0; i < n; ++i) {
-    if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
-    const uint64_t hash = row_hashes_[i];
-    const size_t mask = slots_.size() - 1;
-    size_t slot = hash & mask;
-    for (;; slot = (slot + 1) & mask) {
-      uint32_t g = slots_[slot];
-      if (g == kEmpty) {
-        g = insert(keys, rows[i], hash);
-        slots_[slot] = g;
-        group_ids[i] = g;
-        break;
-      }
-      if (hashes_[g] == hash && row_equals_group(keys, rows[i], g)) {
-        group_ids[i] = g;
-        break;
+  for (size_t at = 0; at < n; at += kHashChunk) {
+    const size_t m = std::min(kHashChunk, n - at);
+    hash_rows(keys, rows + at, m);
+    for (size_t i = 0; i < m; ++i) {
+      if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+      if (slots_.size() >= kFarSlots) prefetch_ahead(i, m);
+      const uint64_t hash = row_hashes_[i];
+      const size_t mask = slots_.size() - 1;
+      size_t slot = hash & mask;
+      for (;; slot = (slot + 1) & mask) {
+        uint32_t g = slots_[slot];
+        if (g == kEmpty) {
+          g = insert(keys, rows[at + i], hash);
+          slots_[slot] = g;
+          group_ids[at + i] = g;
+          break;
+        }
+        if (hashes_[g] == hash && row_equals_group(keys, rows[at + i], g)) {
+          group_ids[at + i] = g;
+          break;
+        }
       }
     }
   }
@@ -158,9 +170,10 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
 }
 
 void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n, uint32_t* group_ids) {
-  hash_rows(keys, rows, n);
+  hash_rows(keys, rows, n);  // all n at once: reload_spilled reads them after
   const size_t mask = slots_.size() - 1;
   for (size_t i = 0; i < n; ++i) {
+    if (slots_.size() >= kFarSlots) prefetch_ahead(i, n);
     const uint64_t hash = row_hashes_[i];
     uint32_t g = kEmpty;
     for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
@@ -168,6 +181,26 @@ void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* ro
       if (g == kEmpty || (hashes_[g] == hash && row_equals_group(keys, rows[i], g))) break;
     }
     group_ids[i] = g == kEmpty ? kNoGroup : g;
+  }
+}
+
+void GroupTable::prefetch_ahead(size_t i, size_t n) const {
+  const size_t mask = slots_.size() - 1;
+  if (i + 3 * kPrefetch < n) __builtin_prefetch(&slots_[row_hashes_[i + 3 * kPrefetch] & mask]);
+  if (i + 2 * kPrefetch < n) {
+    // The first groups of the probe chain: a lookup compares their hashes until one matches.
+    size_t slot = row_hashes_[i + 2 * kPrefetch] & mask;
+    for (int k = 0; k < 2 && slots_[slot] != kEmpty; ++k, slot = (slot + 1) & mask) {
+      const uint32_t g = slots_[slot];
+      __builtin_prefetch(&hashes_[g]);
+      for (auto& key : keys_) __builtin_prefetch(key->data<uint8_t>() + size_t{g} * physical_width(key->id()));
+    }
+  }
+  if (i + kPrefetch < n) {
+    const uint32_t g = slots_[row_hashes_[i + kPrefetch] & mask];
+    if (g == kEmpty) return;
+    for (auto& key : keys_)
+      if (key->type().is_string_like()) __builtin_prefetch(key->data<std::string_view>()[g].data());
   }
 }
 
@@ -201,7 +234,7 @@ void GroupTable::start_tracking() const {
 }
 
 void GroupTable::rehash(size_t capacity) {
-  slots_ = std::vector<uint32_t>(capacity, kEmpty);  // not assign(): a table that shrank gives the memory back
+  slots_ = LargeVector<uint32_t>(capacity, kEmpty);  // not assign(): a table that shrank gives the memory back
   const size_t mask = capacity - 1;
   for (uint32_t g = 0; g < hashes_.size(); ++g) {
     size_t slot = hashes_[g] & mask;
@@ -291,7 +324,7 @@ std::vector<uint32_t> GroupTable::drop(const std::vector<uint8_t>& keep, bool re
     touched_ms_.resize(hashes_.size());
     keep_only(touched_ms_, kept);
   }
-  std::vector<uint64_t> hashes(kept.size());
+  LargeVector<uint64_t> hashes(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) hashes[i] = hashes_[kept[i]];
   hashes_ = std::move(hashes);
   for (auto& k : keys_) {

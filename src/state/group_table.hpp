@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/large_allocator.hpp"
 #include "batch/column.hpp"
 #include "state/state_store.hpp"
 
@@ -32,6 +33,9 @@ class GroupTable {
   // size), so inserting that many never rehashes or regrows.
   void reserve(size_t groups);
   const std::vector<ColumnRef>& key_columns() const { return keys_; }
+  // For keys read from columns that live as long as the table (a join's
+  // build side): their strings are shared, not copied into the table's arena.
+  void share_key_strings() { share_strings_ = true; }
 
   // For the rows rows[0..n) of `keys` (columns of the key types), writes each
   // row's group id to group_ids[0..n), inserting the groups not seen yet.
@@ -121,17 +125,23 @@ class GroupTable {
   void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);
   bool row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const;
   uint32_t insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash);
+  // Asks the cache for what the lookups of the rows hashed in row_hashes_[0..n)
+  // after row i will read, in stages that each read what the one before
+  // brought in: a row's slot, then the hashes and keys of the groups in its
+  // probe chain, then the bytes of its first group's string keys.
+  void prefetch_ahead(size_t i, size_t n) const;
   void rehash(size_t capacity);
 
   std::vector<ColumnRef> keys_;   // one row per group
-  std::vector<uint64_t> hashes_;  // per group, so growth never rehashes keys
-  std::vector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
-  std::vector<uint64_t> row_hashes_;  // scratch for find_or_insert
+  LargeVector<uint64_t> hashes_;  // per group, so growth never rehashes keys
+  LargeVector<uint32_t> slots_;   // group id or kEmpty; size is a power of two
+  std::vector<uint64_t> row_hashes_;  // scratch: the hashes of the rows being looked up
   mutable Changes changes_;
   int64_t ttl_ms_ = 0;                // 0: no TTL
   int64_t now_ms_ = 0;
   std::vector<int64_t> touched_ms_;   // per group, with a TTL or recency
   bool recency_ = false;
+  bool share_strings_ = false;
   size_t spilled_ = 0;
   int64_t spilled_min_touched_ms_ = INT64_MAX;  // with a TTL: the oldest touch among the spilled groups
   std::vector<uint64_t> filter_;      // Bloom filter bits of the spilled keys' hashes

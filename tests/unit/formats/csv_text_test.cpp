@@ -28,6 +28,15 @@ TEST_CASE("csv: quotes, escapes, embedded delimiters and newlines, CRLF, nulls")
   CHECK(rows == Rows{"x|1|q,\"uo\"te", "multi\nline|2|back\"slash", "null|null|null", "last|3|end"});
 }
 
+TEST_CASE("csv: carriage returns and quotes in unquoted fields, text after a closing quote") {
+  // A '\r' is text unless a newline (or the data's end) follows it; a quote
+  // opens quoting only at a field's start; after a closing quote, text goes on.
+  auto rows = parse_csv("a STRING, b STRING, c STRING",
+                        "a\rb,c\r,\"q\"x\"y\n"
+                        "mid\"dle,,last\r");
+  CHECK(rows == Rows{"a\rb|c\r|qx\"y", "mid\"dle|null|last"});
+}
+
 TEST_CASE("csv: header skipped only at the start of a file; null_value; delimiter") {
   CsvOptions options;
   options.header = true;

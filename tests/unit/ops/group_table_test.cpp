@@ -365,3 +365,24 @@ TEST_CASE("reserve keeps the groups there are and makes room for more") {
   CHECK(ids == all_rows(1000));
   CHECK(table.size() == 1000);
 }
+
+TEST_CASE("many keys: inserted and found in bulk past the hash chunk and prefetch distances; shared strings") {
+  const size_t n = 10000;  // more than one chunk of hashed rows (4096)
+  auto words = Column::make(DataType::of(TypeId::String));
+  for (size_t i = 0; i < n; ++i) words->append_string("k" + std::to_string(i % 7000));
+  GroupTable table({DataType::of(TypeId::String)});
+  table.share_key_strings();
+  table.reserve(7000);
+  auto ids = groups_of(table, {words.get()}, n);
+  CHECK(table.size() == 7000);
+  for (size_t i = 0; i < n; ++i) CHECK(ids[i] == i % 7000);
+  // Shared: the table's key views point into the input's arena, which it keeps alive.
+  CHECK(table.key_columns()[0]->data<std::string_view>()[5].data() == words->data<std::string_view>()[5].data());
+
+  auto probe = Column::make(DataType::of(TypeId::String));
+  for (size_t i = 0; i < n; ++i) probe->append_string((i % 3 ? "k" : "x") + std::to_string(i));
+  auto rows = all_rows(n);
+  std::vector<uint32_t> found(n);
+  table.find({probe.get()}, rows.data(), n, found.data());
+  for (size_t i = 0; i < n; ++i) CHECK(found[i] == (i % 3 && i < 7000 ? i : GroupTable::kNoGroup));
+}
