@@ -137,6 +137,7 @@ void GroupTable::find_or_insert(const std::vector<const Column*>& keys, const ui
   hash_rows(keys, rows, n);
   for (size_t i = 0; i < n; ++i) {
     if ((hashes_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    prefetch(i, n);
     const uint64_t hash = row_hashes_[i];
     const size_t mask = slots_.size() - 1;
     size_t slot = hash & mask;
@@ -161,6 +162,7 @@ void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* ro
   hash_rows(keys, rows, n);
   const size_t mask = slots_.size() - 1;
   for (size_t i = 0; i < n; ++i) {
+    prefetch(i, n);
     const uint64_t hash = row_hashes_[i];
     uint32_t g = kEmpty;
     for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
@@ -169,6 +171,13 @@ void GroupTable::find(const std::vector<const Column*>& keys, const uint32_t* ro
     }
     group_ids[i] = g == kEmpty ? kNoGroup : g;
   }
+}
+
+void GroupTable::prefetch(size_t i, size_t n) const {
+  const size_t mask = slots_.size() - 1;
+  if (i + kAhead < n) __builtin_prefetch(&slots_[row_hashes_[i + kAhead] & mask]);
+  if (i + kAhead / 2 < n)
+    if (const uint32_t g = slots_[row_hashes_[i + kAhead / 2] & mask]; g != kEmpty) __builtin_prefetch(&hashes_[g]);
 }
 
 void GroupTable::mark_found(const uint32_t* group_ids, size_t n) {

@@ -119,6 +119,11 @@ class GroupTable {
   void add_to_filter(uint64_t hash);
 
   void hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n);
+  // While a bulk lookup handles row i (of n hashed): asks for row i + kAhead's
+  // slot and for the hash of the group in row i + kAhead / 2's (random reads
+  // into tables larger than the cache, each a miss otherwise).
+  static constexpr size_t kAhead = 16;
+  void prefetch(size_t i, size_t n) const;
   bool row_equals_group(const std::vector<const Column*>& keys, uint32_t row, uint32_t group) const;
   uint32_t insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash);
   void rehash(size_t capacity);
