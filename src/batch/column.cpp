@@ -27,7 +27,9 @@ ColumnRef Column::nulls(DataType type, size_t rows) {
 void Column::reserve(size_t rows) {
   if (rows <= capacity_ && !data_.empty()) return;
   if (rows < capacity_) rows = capacity_;
+  const bool first = data_.empty();
   data_.resize(slots(type_.id, rows) * physical_width(type_.id));
+  if (first && type_.id == TypeId::Array) data<uint32_t>()[0] = 0;  // row 0 starts at child 0
   capacity_ = rows;
 }
 
@@ -157,7 +159,7 @@ ColumnRef Column::gather(const uint32_t* sel, size_t n) const {
     for (size_t k = 0; k < n; ++k) out->append_from(*this, sel ? sel[k] : k);
     return out;
   }
-  out->resize(n);
+  out->size_ = n;  // every row is written below: no zeroing first
   if (!sel) {
     if (n) std::memcpy(out->data_.data(), data_.data(), n * width);  // data() may be null when empty
   } else {

@@ -27,6 +27,21 @@ namespace runnel {
 class Column;
 using ColumnRef = std::shared_ptr<Column>;
 
+// Leaves the bytes a vector grows by uninitialised: a column's buffer is
+// written before it is read (resize() zeroes the rows it adds; gather writes
+// every row), so zeroing it on growth as well would be a second pass.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+};
+
 class Column {
  public:
   explicit Column(DataType type, size_t capacity = 0);
@@ -112,7 +127,7 @@ class Column {
   DataType type_;
   size_t size_ = 0;
   size_t capacity_ = 0;
-  std::vector<uint8_t> data_;
+  std::vector<uint8_t, UninitializedAllocator<uint8_t>> data_;
   std::vector<uint64_t> validity_;
   std::shared_ptr<Arena> arena_;
   std::vector<ColumnRef> children_;
