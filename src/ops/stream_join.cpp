@@ -19,13 +19,15 @@
 // buffered (Spark's rule). Types and modes Spark rejects fail at plan time
 // with Spark's words.
 //
-// State: per side, rows in append-only columns (strings copied into the
-// buffer's own arena), their group in a GroupTable of the keys (each group's
-// live rows listed in arrival order), a matched flag, and the rows by eviction
+// State: one GroupTable of the keys both sides share (a new row's one lookup
+// gives the group it probes and the one it joins); per side, rows in
+// append-only columns (strings copied into the buffer's own arena), per group
+// its live rows in arrival order, a matched flag, and the rows by eviction
 // time (DueRows) so eviction pops only what goes. Evicted rows stay in the columns
 // until they outnumber the live ones; then the live rows are copied into
-// fresh columns and indexed again (amortised: each row is copied a bounded
-// number of times). A checkpoint keeps one store entry per live row (side,
+// fresh columns and renumbered, keeping their groups (amortised: each row is
+// copied a bounded number of times); keys with no rows left on either side
+// are dropped then. A checkpoint keeps one store entry per live row (side,
 // sequence number -> matched flag and values); a save writes the rows added
 // or newly matched since the last one and removes the evicted ones.
 #include <algorithm>
@@ -233,7 +235,10 @@ class SideBuffer {
     if (far < members_.size()) __builtin_prefetch(&members_[far]);
     if (near < members_.size()) {
       const std::vector<uint32_t>& rows = members_[near];
-      __builtin_prefetch(rows.data() + (append ? rows.size() : 0), append);
+      if (append)  // the intent must be a constant
+        __builtin_prefetch(rows.data() + rows.size(), 1);
+      else
+        __builtin_prefetch(rows.data(), 0);
     }
   }
 
