@@ -158,7 +158,7 @@ ColumnRef Column::gather(const uint32_t* sel, size_t n) const {
     for (size_t k = 0; k < n; ++k) out->append_from(*this, sel ? sel[k] : k);
     return out;
   }
-  out->resize(n);
+  out->size_ = n;  // every row is written below: no zeroing first
   if (!sel) {
     if (n) std::memcpy(out->data_.data(), data_.data(), n * width);  // data() may be null when empty
   } else {

@@ -19,13 +19,15 @@
 // buffered (Spark's rule). Types and modes Spark rejects fail at plan time
 // with Spark's words.
 //
-// State: per side, rows in append-only columns (strings copied into the
-// buffer's own arena), their group in a GroupTable of the keys (each group's
-// live rows listed in arrival order), a matched flag, and the rows by eviction
+// State: one GroupTable of the keys both sides share (a new row's one lookup
+// gives the group it probes and the one it joins); per side, rows in
+// append-only columns (strings copied into the buffer's own arena), per group
+// its live rows in arrival order, a matched flag, and the rows by eviction
 // time (DueRows) so eviction pops only what goes. Evicted rows stay in the columns
 // until they outnumber the live ones; then the live rows are copied into
-// fresh columns and indexed again (amortised: each row is copied a bounded
-// number of times). A checkpoint keeps one store entry per live row (side,
+// fresh columns and renumbered, keeping their groups (amortised: each row is
+// copied a bounded number of times); keys with no rows left on either side
+// are dropped then. A checkpoint keeps one store entry per live row (side,
 // sequence number -> matched flag and values); a save writes the rows added
 // or newly matched since the last one and removes the evicted ones.
 #include <algorithm>
@@ -174,16 +176,35 @@ class DueRows {
     heap_ = {};
   }
 
+  // After a compaction: row r is now moved_to[r] (kNone: gone). The map keeps
+  // the rows' order, so the FIFO stays sorted.
+  void renumber(const std::vector<uint32_t>& moved_to) {
+    std::deque<Due> fifo;
+    for (auto [due, row] : fifo_)
+      if (moved_to[row] != kNone) fifo.emplace_back(due, moved_to[row]);
+    fifo_.swap(fifo);
+    decltype(heap_) heap;
+    for (; !heap_.empty(); heap_.pop())
+      if (moved_to[heap_.top().second] != kNone)
+        heap.emplace(heap_.top().first, moved_to[heap_.top().second]);
+    heap_.swap(heap);
+  }
+
  private:
   using Due = std::pair<int64_t, uint32_t>;  // (watermark that evicts it, row)
   std::deque<Due> fifo_;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
 };
 
-// One side's buffered rows.
+// One side's buffered rows. Their groups are those of the key table both
+// sides share (`keys`): a new row's one lookup finds the group it probes on
+// the other side and the one it is buffered in.
 class SideBuffer {
  public:
-  SideBuffer(const JoinPlan& plan, SideSpec spec) : plan_(plan), spec_(std::move(spec)) { reset_columns(); }
+  SideBuffer(const JoinPlan& plan, GroupTable& keys, SideSpec spec)
+      : plan_(plan), spec_(std::move(spec)), keys_(keys) {
+    reset_columns();
+  }
 
   const SideSpec& spec() const { return spec_; }
   const std::vector<ColumnRef>& columns() const { return columns_; }
@@ -196,23 +217,35 @@ class SideBuffer {
     dirty_.push_back(r);
   }
 
-  // The groups of rows[i] of `keys` (kNone: not buffered, or a null `=` key).
-  void find(const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
-            std::vector<uint32_t>& groups) {
-    groups.assign(rows.size(), kNone);
-    if (live_ == 0 || rows.empty()) return;
-    keys_->find(flat_key_columns(keys), rows.data(), rows.size(), groups.data());
-  }
-
   // Calls fn(row) for the live rows of group g, in arrival order (evicted rows are unlinked).
   template <class Fn>
   void for_each_in_group(uint32_t g, Fn&& fn) const {
-    for (uint32_t r : members_[g]) fn(r);
+    if (g < members_.size())  // else only the other side has rows of g yet
+      for (uint32_t r : members_[g]) fn(r);
+  }
+  bool has_rows(uint32_t g) const { return g < members_.size() && !members_[g].empty(); }
+
+  // A batch's rows go to groups all over the heap: each group's list costs two
+  // cache misses (its vector, then its rows). A loop over a batch's groups
+  // asks, while it handles row i, for the vector of the group kAhead rows on
+  // (`far`) and for the rows of the one kAhead / 2 on (`near`; their start to
+  // read, their end to append), so both are in cache when it gets there.
+  static constexpr size_t kAhead = 32;
+  void prefetch(uint32_t far, uint32_t near, bool append) const {
+    if (far < members_.size()) __builtin_prefetch(&members_[far]);
+    if (near < members_.size()) {
+      const std::vector<uint32_t>& rows = members_[near];
+      if (append)  // the intent must be a constant
+        __builtin_prefetch(rows.data() + rows.size(), 1);
+      else
+        __builtin_prefetch(rows.data(), 0);
+    }
   }
 
-  // Buffers rows[i] of the dense batch `input` (its keys `keys`) with matched flags matched[i].
+  // Buffers rows[i] of the dense batch `input` (its keys `keys`, row j's group
+  // groups[j]) with matched flags matched[i].
   void append(const Batch& input, const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
-              const std::vector<uint8_t>& matched) {
+              const std::vector<uint8_t>& matched, const std::vector<uint32_t>& groups) {
     if (rows.empty()) return;
     const uint32_t first = static_cast<uint32_t>(group_.size());
     for (size_t c = 0; c < columns_.size(); ++c) append_rows(*columns_[c], *input.columns[c], rows);
@@ -222,7 +255,7 @@ class SideBuffer {
       alive_.push_back(1);
       dirty_.push_back(first + static_cast<uint32_t>(i));
     }
-    index(input, keys, rows, first);
+    index(input, keys, rows, first, groups);
   }
 
   // Marks the rows to evict at `bound` (every row when `all`) dead and returns them.
@@ -247,10 +280,11 @@ class SideBuffer {
     return gone;
   }
 
-  // Once dead rows outnumber live ones: keeps only the live rows.
-  void compact_if_sparse() {
-    if (rows() - live_ <= live_ && live_ > 0) return;
-    if (rows() == live_) return;
+  // Once dead rows outnumber live ones: keeps only the live rows (they keep
+  // their groups: nothing is hashed again). Returns whether it did.
+  bool compact_if_sparse() {
+    if (rows() - live_ <= live_ && live_ > 0) return false;
+    if (rows() == live_) return false;
     std::vector<uint32_t> keep;
     for (uint32_t r = 0; r < rows(); ++r)
       if (alive_[r]) keep.push_back(r);
@@ -265,12 +299,27 @@ class SideBuffer {
     dirty_.swap(dirty);
     keep_only(ids_, keep);
     keep_only(matched_, keep);
-    reindex();
+    keep_only(group_, keep);
+    alive_.assign(keep.size(), 1);
+    for (auto& group : members_)  // live rows only, so every one moves
+      for (uint32_t& r : group) r = moved_to[r];
+    due_.renumber(moved_to);
+    return true;
   }
 
+  // After the shared key table's compact(): group kept[i] is now group i.
+  void renumber_groups(const std::vector<uint32_t>& kept, size_t old_groups) {
+    std::vector<uint32_t> to(old_groups, kNone);
+    for (size_t i = 0; i < kept.size(); ++i) to[kept[i]] = static_cast<uint32_t>(i);
+    for (uint32_t& g : group_) g = to[g];  // dead rows' groups may be gone: never read
+    members_.resize(old_groups);
+    keep_only(members_, kept);
+  }
+
+  // The rows and their per-group lists (the shared key table is the operator's to count).
   size_t memory_bytes() const {
-    size_t bytes = keys_->memory_bytes() + rows() * (sizeof(uint64_t) + 2 * sizeof(uint32_t) + 2) +
-                   members_.capacity() * sizeof(members_[0]);
+    size_t bytes =
+        rows() * (sizeof(uint64_t) + 2 * sizeof(uint32_t) + 2) + members_.capacity() * sizeof(members_[0]);
     for (auto& c : columns_) {
       bytes += c->capacity() * std::max<size_t>(physical_width(c->id()), 1);
       if (c->type().is_string_like()) bytes += c->arena().bytes_used();
@@ -303,6 +352,7 @@ class SideBuffer {
     removed_.clear();
   }
 
+  // The side's rows from the store, grouped in the (shared) key table.
   void load(const StateStore& store) {
     std::vector<ColumnDecoder> decoders;
     for (auto& f : spec_.schema->fields) decoders.push_back({Column::make(f.type), {}});
@@ -358,7 +408,6 @@ class SideBuffer {
 
   // The group, chain and eviction time of every row, from the columns.
   void reindex() {
-    keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
     group_.clear();
     members_.clear();
     due_.clear();
@@ -368,16 +417,17 @@ class SideBuffer {
     Batch all{spec_.schema, columns_, n, nullptr};
     std::vector<uint32_t> rows(n);
     std::iota(rows.begin(), rows.end(), 0u);
-    index(all, key_columns(plan_.keys, spec_.side == kRight, all, {}), rows, 0);
+    const std::vector<ColumnRef> keys = key_columns(plan_.keys, spec_.side == kRight, all, {});
+    std::vector<uint32_t> groups(n);
+    keys_.find_or_insert(flat_key_columns(keys), rows.data(), n, groups.data());
+    index(all, keys, rows, 0, groups);
   }
 
-  // Groups, chains and eviction times of new rows first.. (rows[i] of `input`).
+  // Chains and eviction times of new rows first.. (rows[i] of `input`, in group groups[rows[i]]).
   void index(const Batch& input, const std::vector<ColumnRef>& keys, const std::vector<uint32_t>& rows,
-             uint32_t first) {
+             uint32_t first, const std::vector<uint32_t>& groups) {
     const size_t n = rows.size();
-    std::vector<uint32_t> groups(n);
-    keys_->find_or_insert(flat_key_columns(keys), rows.data(), n, groups.data());
-    members_.resize(keys_->size());
+    members_.resize(keys_.size());
     const Column* time = nullptr;
     int64_t offset = 0;
     if (spec_.eviction.key_ordinal)
@@ -387,7 +437,8 @@ class SideBuffer {
       offset = *spec_.eviction.offset_us;
     }
     for (size_t i = 0; i < n; ++i) {
-      const uint32_t r = first + static_cast<uint32_t>(i), g = groups[i];
+      if (i + kAhead < n) prefetch(groups[rows[i + kAhead]], groups[rows[i + kAhead / 2]], true);
+      const uint32_t r = first + static_cast<uint32_t>(i), g = groups[rows[i]];
       group_.push_back(g);
       members_[g].push_back(r);
       // Evicted once the watermark reaches time - offset (a null time: only at the end).
@@ -399,7 +450,7 @@ class SideBuffer {
   const JoinPlan& plan_;
   SideSpec spec_;
   std::vector<ColumnRef> columns_;
-  std::unique_ptr<GroupTable> keys_ = std::make_unique<GroupTable>(flat_key_types(plan_.keys));
+  GroupTable& keys_;
   std::vector<uint32_t> group_;  // per row
   // Per group, its live rows in arrival order: a probe reads a group's rows
   // from one array, not by chasing a link per row through the whole buffer.
@@ -419,7 +470,8 @@ class StreamJoinOperator final : public Operator {
  public:
   StreamJoinOperator(JoinPlan plan, SideSpec left, SideSpec right, std::string with)
       : plan_(std::move(plan)),
-        sides_{SideBuffer(plan_, std::move(left)), SideBuffer(plan_, std::move(right))},
+        keys_(flat_key_types(plan_.keys)),
+        sides_{SideBuffer(plan_, keys_, std::move(left)), SideBuffer(plan_, keys_, std::move(right))},
         with_(std::move(with)) {
     progress_.operator_name = "symmetricHashJoin";
   }
@@ -443,6 +495,7 @@ class StreamJoinOperator final : public Operator {
     Batch input = pre_filter(ctx, side, drop_late(ctx, side, batch.dense()), out);
     if (input.num_rows == 0) return;
     std::vector<ColumnRef> keys = key_columns(plan_.keys, side == kRight, input, ctx.eval);
+    group_rows(keys, input.num_rows);
     std::vector<uint32_t> mine, theirs;
     probe(side, keys, input.num_rows, mine, theirs);
     SideBuffer& other = sides_[1 - side];
@@ -464,7 +517,8 @@ class StreamJoinOperator final : public Operator {
     progress_.rows_total = sides_[kLeft].live() + sides_[kRight].live();
     progress_.rows_updated = std::exchange(rows_updated_, 0);
     progress_.rows_dropped_by_watermark = std::exchange(rows_late_, 0);
-    progress_.memory_used_bytes = sides_[kLeft].memory_bytes() + sides_[kRight].memory_bytes();
+    progress_.memory_used_bytes =
+        keys_.memory_bytes() + sides_[kLeft].memory_bytes() + sides_[kRight].memory_bytes();
   }
 
   // Spark's shouldRunAnotherBatch: a watermark move runs a batch when a side's state is evicted by it.
@@ -490,6 +544,7 @@ class StreamJoinOperator final : public Operator {
   }
 
   void load_state(const StateStore& store) override {
+    keys_ = GroupTable(flat_key_types(plan_.keys));
     for (auto& s : sides_) s.load(store);
   }
 
@@ -530,21 +585,29 @@ class StreamJoinOperator final : public Operator {
     return take_rows(input, kept);
   }
 
-  // The (new row, buffered row of the other side) pairs with equal keys.
-  // Left semi, right rows probing: only left rows not matched yet.
+  // groups_[i]: the group of row i of `keys` (n rows) in the shared key table, inserted when new.
+  void group_rows(const std::vector<ColumnRef>& keys, size_t n) {
+    if (all_rows_.size() < n) {
+      all_rows_.resize(n);
+      std::iota(all_rows_.begin(), all_rows_.end(), 0u);
+    }
+    groups_.resize(n);
+    keys_.find_or_insert(flat_key_columns(keys), all_rows_.data(), n, groups_.data());
+  }
+
+  // The (new row, buffered row of the other side) pairs with equal keys (the
+  // rows' groups: groups_). Left semi, right rows probing: only left rows not matched yet.
   void probe(Side side, const std::vector<ColumnRef>& keys, size_t n, std::vector<uint32_t>& mine,
              std::vector<uint32_t>& theirs) {
-    std::vector<uint32_t> rows;
-    for (uint32_t i = 0; i < n; ++i)
-      if (!has_null_key(plan_.keys, keys, i)) rows.push_back(i);
-    SideBuffer& other = sides_[1 - side];
-    other.find(keys, rows, groups_);
+    const SideBuffer& other = sides_[1 - side];
     const bool unmatched_only = plan_.type == JoinType::LeftSemi && side == kRight;
-    for (size_t k = 0; k < rows.size(); ++k) {
-      if (groups_[k] == kNone) continue;
-      other.for_each_in_group(groups_[k], [&](uint32_t r) {
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i + SideBuffer::kAhead < n)
+        other.prefetch(groups_[i + SideBuffer::kAhead], groups_[i + SideBuffer::kAhead / 2], false);
+      if (has_null_key(plan_.keys, keys, i)) continue;
+      other.for_each_in_group(groups_[i], [&](uint32_t r) {
         if (unmatched_only && other.matched(r)) return;
-        mine.push_back(rows[k]);
+        mine.push_back(i);
         theirs.push_back(r);
       });
     }
@@ -594,7 +657,7 @@ class StreamJoinOperator final : public Operator {
       rows.push_back(i);
       flags.push_back(matched[i]);
     }
-    sides_[side].append(input, keys, rows, flags);
+    sides_[side].append(input, keys, rows, flags, groups_);
     rows_updated_ += rows.size();
   }
 
@@ -629,7 +692,21 @@ class StreamJoinOperator final : public Operator {
         if (!buffer.matched(r)) unmatched.push_back(r);
       emit_with_nulls(side, buffer.columns(), buffer.rows(), unmatched, out);
     }
-    buffer.compact_if_sparse();
+    if (buffer.compact_if_sparse()) compact_keys_if_sparse();
+  }
+
+  // Once most keys have no buffered row on either side: drops those (else the
+  // table would keep every key ever seen). Checked when a side compacts, so
+  // the pass over the groups is paid for by the evictions.
+  void compact_keys_if_sparse() {
+    const size_t groups = keys_.size();
+    std::vector<uint8_t> keep(groups);
+    size_t used = 0;
+    for (uint32_t g = 0; g < groups; ++g)
+      used += keep[g] = sides_[kLeft].has_rows(g) || sides_[kRight].has_rows(g);
+    if (groups - used <= used) return;
+    const std::vector<uint32_t> kept = keys_.compact(keep);
+    for (auto& s : sides_) s.renumber_groups(kept, groups);
   }
 
   std::string describe_eviction(Side side) const {
@@ -646,9 +723,11 @@ class StreamJoinOperator final : public Operator {
   }
 
   JoinPlan plan_;
+  GroupTable keys_;  // both sides' keys; a group's rows are listed per side
   SideBuffer sides_[2];
   std::string with_;
-  std::vector<uint32_t> groups_;  // scratch for probe
+  std::vector<uint32_t> groups_;    // per row of the batch being pushed: its group
+  std::vector<uint32_t> all_rows_;  // 0, 1, 2, ...: the rows find_or_insert takes
   int64_t eviction_watermark_ = kNoWatermark;
   uint64_t rows_updated_ = 0, rows_late_ = 0;  // this micro-batch
   StateOperatorProgress progress_;

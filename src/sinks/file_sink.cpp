@@ -133,6 +133,7 @@ class FileSink final : public Sink {
     }
     for (auto& d : dirs) fsync_directory(d);
     if (!options_.checkpoint.empty()) write_manifest(batch_id);
+    if (!files_.empty()) spare_buffer_ = std::move(files_[0].buffer);
     files_.clear();
     index_.clear();
   }
@@ -221,6 +222,8 @@ class FileSink final : public Sink {
     std::filesystem::create_directories(f.dir, ec);
     if (ec) fail(ErrorKind::IO, "file sink: cannot create directory '" + f.dir + "': " + ec.message());
     f.file.emplace(f.temp_path);
+    f.buffer = std::move(spare_buffer_);
+    f.buffer.clear();
     writer_->begin(f.buffer);  // the csv header, once per file
     files_.push_back(std::move(f));
   }
@@ -360,6 +363,9 @@ class FileSink final : public Sink {
   bool skip_batch_ = false;        // this batch is already in the manifest log
   int64_t last_compact_ = -1;      // the newest compaction: it covers every batch through it
   std::vector<PendingFile> files_;                 // this batch's files, in creation order
+  // The first file's buffer, for the next batch's: a batch's output grows it to
+  // tens of MB, which a fresh string would allocate, fault in and copy again each batch.
+  std::string spare_buffer_;
   std::unordered_map<std::string, size_t> index_;  // partition dir -> files_ index
 };
 
