@@ -49,6 +49,16 @@ class GroupTable {
 
   size_t memory_bytes() const;
 
+  // The hash find_or_insert gives each row rows[0..n) of `keys` (valid until
+  // the next call), and group g's: for an owner's own index of keys that are
+  // not in the table (session windows' spilled keys). Equal keys hash alike
+  // within a process, not across processes.
+  const std::vector<uint64_t>& hashes(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n) {
+    hash_rows(keys, rows, n);
+    return row_hashes_;
+  }
+  uint64_t hash(uint32_t g) const { return hashes_[g]; }
+
   // Group g's key as bytes (state/codec.hpp), and the group of an encoded key
   // (inserted when new): for saving to and restoring from a StateStore.
   void encode_key(uint32_t g, std::string& out) const;
