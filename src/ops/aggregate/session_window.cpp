@@ -195,7 +195,8 @@ void SessionWindows::add_groups(const GroupTable& table, uint32_t first) {
   if (n == 0) return;
   if (ends_.size() != table.size()) fail(ErrorKind::Internal, "session_window: sessions without an end");
   const int64_t* start = table.key_columns()[position_]->data<int64_t>();
-  starts_.assign(start, start + table.size());
+  starts_.resize(table.size());
+  std::copy(start + first, start + table.size(), starts_.begin() + first);
   dead_.resize(table.size(), 0);
   std::vector<const Column*> all;
   for (const ColumnRef& c : table.key_columns()) all.push_back(c.get());
