@@ -375,13 +375,14 @@ class AggregateOperator final : public Operator {
     if (sessions_) sessions_->sort_spilled();
   }
 
-  // A spilled key's sessions back into the table (SessionWindows::LoadKey).
+  // A spilled key's sessions back into the table (SessionWindows::LoadKey),
+  // with their stored touch times: push touches those its rows reach.
   void load_spilled_key(std::string_view prefix) {
     const auto first = static_cast<uint32_t>(table_.size());
     spill_store_->for_each_with_prefix(prefix, [&](std::string_view key, std::string_view) {
       table_.find_or_insert_encoded(key);
     });
-    reload_new_groups(table_, *spill_store_, first, decoder());
+    reload_new_groups(table_, *spill_store_, first, decoder(), false);
   }
 
   // The event time of a group or row: a window's end, or the time key itself.
