@@ -444,7 +444,7 @@ void load_groups(GroupTable& table, const StateStore& store,
 }
 
 size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t first,
-                         const std::function<void(uint32_t g, std::string_view& value)>& decode) {
+                         const std::function<void(uint32_t g, std::string_view& value)>& decode, bool touch) {
   size_t reloaded = 0;
   std::string key;
   for (uint32_t g = first; g < table.size() && table.spilled_ > 0; ++g) {
@@ -454,7 +454,7 @@ size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t fi
     std::optional<std::string> value = store.get(key);
     if (!value) continue;
     decode_stored(table, g, *value, decode);
-    if (table.has_ttl()) table.touched_ms_[g] = table.now_ms_;  // a row of this batch found it
+    if (touch && table.has_ttl()) table.touched_ms_[g] = table.now_ms_;  // a row of this batch found it
     --table.spilled_;
     ++reloaded;
   }

@@ -53,6 +53,16 @@ class GroupTable {
 
   size_t memory_bytes() const;
 
+  // The hash find_or_insert gives each row rows[0..n) of `keys` (valid until
+  // the next call), and group g's: for an owner's own index of keys that are
+  // not in the table (session windows' spilled keys). Equal keys hash alike
+  // within a process, not across processes.
+  const std::vector<uint64_t>& hashes(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n) {
+    hash_rows(keys, rows, n);
+    return row_hashes_;
+  }
+  uint64_t hash(uint32_t g) const { return hashes_[g]; }
+
   // Group g's key as bytes (state/codec.hpp), and the group of an encoded key
   // (inserted when new): for saving to and restoring from a StateStore.
   void encode_key(uint32_t g, std::string& out) const;
@@ -97,7 +107,7 @@ class GroupTable {
   friend void load_groups(GroupTable&, const StateStore&, const std::function<void(uint32_t, std::string_view&)>&);
   friend void decode_stored(GroupTable&, uint32_t, std::string_view, const std::function<void(uint32_t, std::string_view&)>&);
   friend size_t reload_new_groups(GroupTable&, const StateStore&, uint32_t,
-                                  const std::function<void(uint32_t, std::string_view&)>&);
+                                  const std::function<void(uint32_t, std::string_view&)>&, bool);
   friend void reload_spilled(GroupTable&, const StateStore&,
                              const std::function<bool(const std::vector<const Column*>&, size_t, std::string_view)>&,
                              const std::function<void(uint32_t, std::string_view&)>&, int64_t);
@@ -173,9 +183,11 @@ void load_groups(GroupTable& table, const StateStore& store,
 
 // Spilled groups back (see GroupTable::spill). Of the groups from `first` on
 // (just inserted by find_or_insert), those whose key the store holds take
-// its stored value through `decode`; returns how many did.
+// its stored value through `decode`; returns how many did. With a TTL they
+// count as touched now (a row found them), or with `touch` false keep their
+// stored touch time (session windows bring a key's untouched sessions too).
 size_t reload_new_groups(GroupTable& table, const StateStore& store, uint32_t first,
-                         const std::function<void(uint32_t g, std::string_view& value)>& decode);
+                         const std::function<void(uint32_t g, std::string_view& value)>& decode, bool touch = true);
 // Scans the store: every stored group not in memory for which wanted(keys,
 // row, value) holds (its key decoded into columns, a chunk at a time; the
 // value as `decode` gets it) comes back, and with a TTL so does every group

@@ -317,8 +317,9 @@ class ReadTxn {
 // Walks an operator database's entries in key order, opening buckets.
 class CommittedEntries {
  public:
-  CommittedEntries(const Environment& impl, MDB_txn* txn, MDB_dbi dbi)
-      : impl_(impl), cursor_(impl.cursor(txn, dbi)) {}
+  // From the first entry, or with `from` (a stored key) from the first stored key at or after it.
+  CommittedEntries(const Environment& impl, MDB_txn* txn, MDB_dbi dbi, std::string from = {})
+      : impl_(impl), cursor_(impl.cursor(txn, dbi)), from_(std::move(from)), op_(from_.empty() ? MDB_FIRST : MDB_SET_RANGE) {}
 
   // Moves to the next entry; false at the end.
   bool next() {
@@ -329,7 +330,7 @@ class CommittedEntries {
       value_ = value;
       return true;
     }
-    MDB_val k, v;
+    MDB_val k = to_val(from_), v;
     int rc = mdb_cursor_get(cursor_.get(), &k, &v, op_);
     op_ = MDB_NEXT;
     if (rc == MDB_NOTFOUND) return false;
@@ -352,7 +353,8 @@ class CommittedEntries {
  private:
   const Environment& impl_;
   Cursor cursor_;
-  MDB_cursor_op op_ = MDB_FIRST;
+  std::string from_;
+  MDB_cursor_op op_;
   std::string_view key_, value_;
   BucketEntries bucket_;
   size_t bucket_pos_ = 0;
@@ -375,6 +377,8 @@ class LmdbStore final : public StateStore {
   void put(std::string_view key, std::string_view value) override { staged_.put(key, value); }
   void remove(std::string_view key) override { staged_.put(key, std::nullopt); }
   void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override;
+  void for_each_with_prefix(std::string_view prefix,
+                            const std::function<void(std::string_view, std::string_view)>& fn) const override;
   // Commits this store's changes alone (tests); the executor commits every
   // store at once with LmdbStateEnv::commit.
   void commit(int64_t version) override { impl_.prepare_commit({this}, version)(); }
@@ -392,6 +396,11 @@ class LmdbStore final : public StateStore {
     stored.append(is_direct(key) ? key : key.substr(0, impl_.max_key - 1));
     return stored;
   }
+  // Calls fn with the committed entries from `committed` on and the staged
+  // ones from `staged` on, merged in key order (a staged change wins), while
+  // the keys start with `prefix`.
+  void merge(CommittedEntries& committed, Staged::const_iterator staged, std::string_view prefix,
+             const std::function<void(std::string_view, std::string_view)>& fn) const;
   Staged::const_iterator write_bucket(MDB_cursor* cursor, const Staged& staged, Staged::const_iterator first,
                                       uint32_t undo_db, UndoRecord& undo, StatsDelta& delta) const;
 
@@ -419,18 +428,38 @@ void LmdbStore::for_each(const std::function<void(std::string_view, std::string_
   impl_.await();
   ReadTxn txn(impl_);
   CommittedEntries committed(impl_, txn.get(), dbi_);
+  merge(committed, staged_.begin(), "", fn);
+}
+
+void LmdbStore::for_each_with_prefix(std::string_view prefix,
+                                     const std::function<void(std::string_view, std::string_view)>& fn) const {
+  impl_.await();
+  ReadTxn txn(impl_);
+  // A long prefix seeks to its bucket (keys sharing the stored part), whose entries may start before it.
+  CommittedEntries committed(impl_, txn.get(), dbi_, stored_key(prefix));
+  auto staged = std::lower_bound(staged_.begin(), staged_.end(), prefix,
+                                 [](const Staged::Entry& e, std::string_view k) { return e.first < k; });
+  merge(committed, staged, prefix, fn);
+}
+
+void LmdbStore::merge(CommittedEntries& committed, Staged::const_iterator staged, std::string_view prefix,
+                      const std::function<void(std::string_view, std::string_view)>& fn) const {
   bool more = committed.next();
-  auto staged = staged_.begin();
-  while (more || staged != staged_.end()) {
-    int order = !more ? 1 : staged == staged_.end() ? -1 : committed.key().compare(staged->first);
+  while (more && committed.key() < prefix) more = committed.next();
+  more = more && committed.key().starts_with(prefix);
+  const auto last = staged_.end();
+  bool staging = staged != last && std::string_view(staged->first).starts_with(prefix);
+  while (more || staging) {
+    int order = !more ? 1 : !staging ? -1 : committed.key().compare(staged->first);
     if (order < 0) {
       fn(committed.key(), committed.value());
-      more = committed.next();
+      more = committed.next() && committed.key().starts_with(prefix);
       continue;
     }
     if (staged->second) fn(staged->first, *staged->second);
-    if (order == 0) more = committed.next();
+    if (order == 0) more = committed.next() && committed.key().starts_with(prefix);
     ++staged;
+    staging = staged != last && std::string_view(staged->first).starts_with(prefix);
   }
 }
 

@@ -12,6 +12,12 @@ void MemoryStateStore::for_each(const std::function<void(std::string_view, std::
   for (const auto& [key, value] : pending_) fn(key, value);
 }
 
+void MemoryStateStore::for_each_with_prefix(std::string_view prefix,
+                                            const std::function<void(std::string_view, std::string_view)>& fn) const {
+  for (auto it = pending_.lower_bound(prefix); it != pending_.end() && it->first.starts_with(prefix); ++it)
+    fn(it->first, it->second);
+}
+
 void MemoryStateStore::commit(int64_t version) {
   committed_ = pending_;
   version_ = version;

@@ -27,6 +27,10 @@ class StateStore {
   virtual void remove(std::string_view key) = 0;
   // Every key and value, in key order, including uncommitted changes.
   virtual void for_each(const std::function<void(std::string_view key, std::string_view value)>& fn) const = 0;
+  // The same for the keys that start with `prefix` alone: a seek, not a
+  // scan (an operator whose keys lead with what it looks entries up by).
+  virtual void for_each_with_prefix(std::string_view prefix,
+                                    const std::function<void(std::string_view key, std::string_view value)>& fn) const = 0;
   // Removes every entry (an operator rewriting its whole state).
   void clear() {
     std::vector<std::string> keys;
@@ -47,6 +51,8 @@ class MemoryStateStore final : public StateStore {
   void put(std::string_view key, std::string_view value) override { pending_[std::string(key)] = std::string(value); }
   void remove(std::string_view key) override { pending_.erase(std::string(key)); }
   void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override;
+  void for_each_with_prefix(std::string_view prefix,
+                            const std::function<void(std::string_view, std::string_view)>& fn) const override;
   void commit(int64_t version) override;
   void abort() override { pending_ = committed_; }
 

@@ -2,8 +2,8 @@
 """Crash harness: kill -9 a checkpointed pipeline at random moments, restart it
 until it finishes, and compare its output with an uninterrupted run.
 
-usage: harness.py RUNNEL [--source file|stdin] [--kills N] [--seed S] [--minutes M] [--keep]
-                  [--state-memory-limit SIZE]
+usage: harness.py RUNNEL [--source file|stdin] [--query window|session] [--kills N] [--seed S]
+                  [--minutes M] [--keep] [--state-memory-limit SIZE]
 
 The pipeline is a file-to-file windowed aggregation (file source, one file per
 micro-batch, watermark, 10-second windows by key, append, file sink, trigger
@@ -15,6 +15,10 @@ twice the time a run of that size takes); then give it the remaining files
 and run it to the end. Every file a reader would list in the output directory
 (names not starting with '_' or '.') must hold whole JSON lines, and together
 exactly the reference rows: none lost, none twice.
+
+With --query session the aggregation is by 1-second session windows of
+(key, value % 50), the session key first: sparse sessions that often merge
+across micro-batches (and, under a memory limit, across spilled state).
 
 With --source stdin the same aggregation reads stdin (a few hundred records a
 micro-batch): each start is fed, through a pipe left open, the next one to
@@ -51,6 +55,10 @@ transforms:
 sinks:
   out: {{from: per_key, type: file, path: {dir}/out, format: json, output_mode: append}}
 """
+
+QUERY_SESSION = QUERY.replace(
+    """group_by: ["window(ts, '10 seconds') AS window", key]""",
+    """group_by: ["session_window(ts, '1 second') AS session", key, "value % 50 AS bucket"]""")
 
 PIPELINE = """\
 version: 1
@@ -346,11 +354,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runnel")
     parser.add_argument("--source", choices=("file", "stdin"), default="file")
+    parser.add_argument("--query", choices=("window", "session"), default="window")
     add_round_options(parser)
     parser.add_argument("--state-memory-limit", help="run with state_memory_limit (state spills to LMDB)")
     args = parser.parse_args()
+    global PIPELINE, PIPELINE_STDIN
+    if args.query == "session":
+        PIPELINE, PIPELINE_STDIN = (p.replace(QUERY, QUERY_SESSION) for p in (PIPELINE, PIPELINE_STDIN))
     if args.state_memory_limit:
-        global PIPELINE, PIPELINE_STDIN
         line = "checkpoint: {dir}/checkpoint\n"
         PIPELINE, PIPELINE_STDIN = (p.replace(line, line + "state_memory_limit: " + args.state_memory_limit + "\n")
                                     for p in (PIPELINE, PIPELINE_STDIN))

@@ -96,11 +96,10 @@ class AggregateOperator final : public Operator {
       inputs_.insert(inputs_.end(), k.expr->inputs().begin(), k.expr->inputs().end());
       if (k.gap) inputs_.insert(inputs_.end(), k.gap->inputs().begin(), k.gap->inputs().end());
     }
-    for (size_t i = 0; i < keys_.size(); ++i) {
-      if (!keys_[i].session) continue;
+    if (session_key()) {
       std::vector<DataType> others = key_types();
-      others.erase(others.begin() + static_cast<std::ptrdiff_t>(i));
-      sessions_.emplace(std::move(others), i);
+      others.pop_back();
+      sessions_.emplace(std::move(others), keys_.size() - 1);
       progress_.operator_name = "sessionWindowStateStoreSaveExec";  // Spark's name
     }
     std::vector<Field> slots = fields;
@@ -150,7 +149,7 @@ class AggregateOperator final : public Operator {
     }
     // A window key's column holds the window starts of the current pass (a
     // session key's, the session starts).
-    std::vector<const Column*> key_columns;
+    std::vector<const Column*> key_columns(keys_.size());  // in the table's order
     ColumnRef starts;
     const KeySpec* window = nullptr;
     for (size_t i = 0; i < keys_.size(); ++i) {
@@ -158,9 +157,9 @@ class AggregateOperator final : public Operator {
         window = &keys_[i];
         starts = Column::make(DataType::of(TypeId::Timestamp), n);
         starts->resize(n);
-        key_columns.push_back(starts.get());
+        key_columns[column_of(i)] = starts.get();
       } else {
-        key_columns.push_back(key_values[i].get());
+        key_columns[column_of(i)] = key_values[i].get();
       }
     }
     rows_.resize(n);
@@ -183,7 +182,7 @@ class AggregateOperator final : public Operator {
       if (m == 0) continue;
       if (sessions_) {
         sessions_->assign(table_, key_columns, starts->data<int64_t>(), row_ends_.data(), rows_.data(), m,
-                          groups_.data());
+                          groups_.data(), [&](std::string_view prefix) { load_spilled_key(prefix); });
         grow_groups();
         merge_sessions();
         // Stored sessions that rows extend or that absorb others change without find_or_insert.
@@ -212,11 +211,11 @@ class AggregateOperator final : public Operator {
   }
 
   void end_batch(const BatchContext& ctx, const Emit& out) override {
+    const OutputMode mode = mode_.value_or(OutputMode::Update);
+    if (table_.spilled()) reload_for_batch(ctx, mode);
+    if (sessions_ && sessions_->any_dead()) drop_merged_sessions();
     if (table_.has_ttl()) expire_untouched(ctx.eval.batch_timestamp_us / 1000);
     if (keys_.empty()) updated_[0] = 1;  // Spark's partial aggregate always yields the global row
-    if (sessions_ && sessions_->any_dead()) drop_merged_sessions();
-    const OutputMode mode = mode_.value_or(OutputMode::Update);
-    if (table_.spilled()) reload_for_output(ctx.watermark_us, mode);
     std::vector<uint32_t> emit;
     for (uint32_t g = 0; g < table_.size(); ++g) {
       bool wanted = mode == OutputMode::Complete || (mode == OutputMode::Update && updated_[g]) ||
@@ -251,10 +250,12 @@ class AggregateOperator final : public Operator {
   void load_state(const StateStore& store) override {
     if (spills()) {  // nothing loaded: rows and the watermark bring groups back as they need them
       spill_store_ = &store;
-      reload_spilled(table_, store, [&](const std::vector<const Column*>& keys, size_t row, std::string_view) {
-        note_spilled(*keys[event_time_key_.value_or(0)], row);
+      if (sessions_) sessions_->forget_spilled();
+      reload_spilled(table_, store, [&](const std::vector<const Column*>& keys, size_t row, std::string_view value) {
+        note_spilled(keys, row, value);
         return false;
       }, decoder());
+      if (sessions_) sessions_->sort_spilled();
       return;
     }
     load_groups(table_, store, decoder());
@@ -272,8 +273,9 @@ class AggregateOperator final : public Operator {
     if (!spills() || n == 0 || memory_bytes() <= state_memory_) return;
     spill_store_ = &store;
     std::vector<uint8_t> keep = table_.most_recent_within(state_memory_, memory_bytes());
+    if (sessions_) sessions_->keep_whole_keys(keep);
     for (uint32_t g = 0; g < n; ++g)
-      if (!keep[g]) note_spilled(*table_.key_columns()[event_time_key_.value_or(0)], g);
+      if (!keep[g]) note_spilled_time(spilled_event_time(g));
     compact_values(table_.spill(keep, store));
   }
 
@@ -288,18 +290,33 @@ class AggregateOperator final : public Operator {
   }
 
  private:
+  // The table's key types: the keys in order, but a session start last, so
+  // that the store's entries of one key's sessions are adjacent (SessionWindows).
   std::vector<DataType> key_types() const {
-    std::vector<DataType> types;
-    for (auto& k : keys_) types.push_back(k.window || k.session ? DataType::of(TypeId::Timestamp) : k.expr->type());
+    std::vector<DataType> types(keys_.size());
+    for (size_t k = 0; k < keys_.size(); ++k)
+      types[column_of(k)] = keys_[k].window || keys_[k].session ? DataType::of(TypeId::Timestamp) : keys_[k].expr->type();
     return types;
+  }
+
+  std::optional<size_t> session_key() const {
+    for (size_t k = 0; k < keys_.size(); ++k)
+      if (keys_[k].session) return k;
+    return std::nullopt;
+  }
+
+  // The table's column of key k (see key_types).
+  size_t column_of(size_t k) const {
+    const std::optional<size_t> session = session_key();
+    if (!session || k < *session) return k;
+    return k == *session ? keys_.size() - 1 : k - 1;
   }
 
   bool evicts() const { return event_time_key_ && mode_ && *mode_ != OutputMode::Complete; }
 
   // Spilling is for keyed state that rows and the watermark find by key:
-  // not a global aggregation's one row, not session windows (found by
-  // range).
-  bool spills() const { return state_memory_ > 0 && !keys_.empty() && !sessions_; }
+  // not a global aggregation's one row.
+  bool spills() const { return state_memory_ > 0 && !keys_.empty(); }
 
   // The group's stored value (save_state's layout) into group g.
   std::function<void(uint32_t, std::string_view&)> decoder() {
@@ -311,24 +328,61 @@ class AggregateOperator final : public Operator {
   }
 
   // A group left in the store: the earliest event time among them tells when
-  // the watermark closes one (column `time` is the event-time key's).
-  void note_spilled(const Column& time, size_t i) {
-    if (evicts() && time.is_valid(i)) spilled_min_time_ = std::min(spilled_min_time_, event_time(time, i));
+  // the watermark closes one (kEndOfTime for a group it never closes).
+  void note_spilled_time(int64_t time) {
+    if (evicts()) spilled_min_time_ = std::min(spilled_min_time_, time);
+  }
+  // Group g's event time: its session's end, its window's, its time key.
+  int64_t spilled_event_time(uint32_t g) const {
+    if (!event_time_key_) return kEndOfTime;
+    if (session_time()) return sessions_->end(g);
+    return stored_event_time(*table_.key_columns()[column_of(*event_time_key_)], g, "");
+  }
+  // The same of a stored group: row `row` of its event-time key column
+  // `time`, or its stored value (save_state's) that starts with a session's end.
+  int64_t stored_event_time(const Column& time, size_t row, std::string_view value) const {
+    if (session_time()) return codec::get<int64_t>(value);
+    return time.is_valid(row) ? event_time(time, row) : kEndOfTime;
+  }
+  // A stored group that stays in the store during a scan (`keys` its key decoded, as the table's columns).
+  void note_spilled(const std::vector<const Column*>& keys, size_t row, std::string_view value) {
+    if (sessions_) sessions_->note_spilled(keys, row);
+    if (event_time_key_) note_spilled_time(stored_event_time(*keys[column_of(*event_time_key_)], row, value));
   }
 
-  // Brings back the spilled groups this batch outputs or evicts: all of them
-  // in complete mode, else those the watermark closes.
+  // Brings back the spilled groups this batch outputs, evicts or expires.
+  // Before anything leaves the table: until the next save, a scan would take
+  // the stored copy of a group dropped (merged away, expired) for a spilled one.
+  void reload_for_batch(const BatchContext& ctx, OutputMode mode) {
+    const auto before = static_cast<uint32_t>(table_.size());
+    reload_for_output(ctx.watermark_us, mode);
+    if (table_.has_ttl()) reload_expired(table_, *spill_store_, ctx.eval.batch_timestamp_us / 1000, decoder());
+    if (sessions_) sessions_->add_groups(table_, before);
+  }
+
+  // The spilled groups this batch outputs or evicts: all of them in complete
+  // mode, else those the watermark closes.
   void reload_for_output(int64_t watermark, OutputMode mode) {
     const bool all = mode == OutputMode::Complete;
     if (!all && (!evicts() || watermark == kNoWatermark || spilled_min_time_ > watermark)) return;
     spilled_min_time_ = kEndOfTime;
-    reload_spilled(table_, *spill_store_, [&](const std::vector<const Column*>& keys, size_t row, std::string_view) {
-      if (all) return true;
-      const Column& time = *keys[*event_time_key_];
-      if (time.is_valid(row) && event_time(time, row) <= watermark) return true;
-      note_spilled(time, row);
+    if (sessions_) sessions_->forget_spilled();
+    reload_spilled(table_, *spill_store_, [&](const std::vector<const Column*>& keys, size_t row, std::string_view value) {
+      if (all || stored_event_time(*keys[column_of(*event_time_key_)], row, value) <= watermark) return true;
+      note_spilled(keys, row, value);
       return false;
     }, decoder());
+    if (sessions_) sessions_->sort_spilled();
+  }
+
+  // A spilled key's sessions back into the table (SessionWindows::LoadKey),
+  // with their stored touch times: push touches those its rows reach.
+  void load_spilled_key(std::string_view prefix) {
+    const auto first = static_cast<uint32_t>(table_.size());
+    spill_store_->for_each_with_prefix(prefix, [&](std::string_view key, std::string_view) {
+      table_.find_or_insert_encoded(key);
+    });
+    reload_new_groups(table_, *spill_store_, first, decoder(), false);
   }
 
   // The event time of a group or row: a window's end, or the time key itself.
@@ -344,14 +398,14 @@ class AggregateOperator final : public Operator {
   bool closed(uint32_t g, int64_t watermark) const {
     if (!event_time_key_ || watermark == kNoWatermark) return false;
     if (session_time()) return sessions_->end(g) <= watermark;
-    const Column& key = *table_.key_columns()[*event_time_key_];
+    const Column& key = *table_.key_columns()[column_of(*event_time_key_)];
     return key.is_valid(g) && event_time(key, g) <= watermark;  // a null time is never closed (null <= x is null)
   }
 
   // Removes from rows_[0..m) the rows at or before the late-row watermark.
   size_t drop_late(const BatchContext& ctx, const std::vector<const Column*>& keys, size_t m) {
     if (!evicts() || ctx.late_watermark_us == kNoWatermark) return m;
-    const Column& key = *keys[*event_time_key_];
+    const Column& key = *keys[column_of(*event_time_key_)];
     size_t kept = 0;
     late_rows_.clear();
     for (size_t i = 0; i < m; ++i) {
@@ -378,7 +432,6 @@ class AggregateOperator final : public Operator {
   }
 
   void expire_untouched(int64_t now_ms) {
-    if (table_.spilled()) reload_expired(table_, *spill_store_, now_ms, decoder());
     std::vector<uint8_t> keep(table_.size(), 1);
     progress_.rows_removed_by_ttl = table_.expire(keep, now_ms);
     if (*progress_.rows_removed_by_ttl) compact_groups(keep);
@@ -424,7 +477,7 @@ class AggregateOperator final : public Operator {
       const uint32_t* ids = groups.data() + first;
       Batch slots{slot_schema_, {}, n, nullptr};
       for (size_t k = 0; k < keys_.size(); ++k) {
-        ColumnRef key = table_.key_columns()[k]->gather(ids, n);
+        ColumnRef key = table_.key_columns()[column_of(k)]->gather(ids, n);
         if (keys_[k].window) key = window_column(*key, keys_[k].window->size_us);
         else if (keys_[k].session) key = sessions_->column(window_type(), *key, ids, n);
         slots.columns.push_back(key);

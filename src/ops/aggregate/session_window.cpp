@@ -1,6 +1,7 @@
 #include "ops/aggregate/session_window.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 
 #include "base/error.hpp"
@@ -60,13 +61,16 @@ std::vector<const Column*> SessionWindows::other_keys(const std::vector<const Co
 }
 
 void SessionWindows::assign(GroupTable& table, const std::vector<const Column*>& keys, const int64_t* starts,
-                            const int64_t* ends, const uint32_t* rows, size_t n, uint32_t* groups) {
+                            const int64_t* ends, const uint32_t* rows, size_t n, uint32_t* groups,
+                            const LoadKey& load) {
   merge_dst_.clear();
   merge_src_.clear();
   if (n == 0) return;
   key_ids_.resize(n);
+  const auto known = static_cast<uint32_t>(keys_.size());
   keys_.find_or_insert(other_keys(keys), rows, n, key_ids_.data());
   sessions_.resize(keys_.size());
+  if (!spilled_.empty()) reload_keys(table, known, load);
   // Rows by key, then start: each key's rows are a run, in session order.
   order_.resize(n);
   std::iota(order_.begin(), order_.end(), 0u);
@@ -161,6 +165,66 @@ void SessionWindows::sweep_key(uint32_t key, size_t first, size_t last, const in
   stored.assign(next.begin(), next.end());
 }
 
+// The keys from first_key on are new to memory: those the index may hold
+// come back from the store, all their sessions at once.
+void SessionWindows::reload_keys(GroupTable& table, uint32_t first_key, const LoadKey& load) {
+  std::vector<uint64_t> back;  // a key hash per session that came back
+  std::string prefix;
+  for (uint32_t k = first_key; k < keys_.size(); ++k) {
+    const uint64_t hash = keys_.hash(k);
+    if (!std::binary_search(spilled_.begin(), spilled_.end(), hash)) continue;
+    prefix.clear();
+    keys_.encode_key(k, prefix);
+    const auto first = static_cast<uint32_t>(table.size());
+    load(prefix);
+    add_groups(table, first);
+    back.insert(back.end(), table.size() - first, hash);
+  }
+  if (back.empty()) return;
+  // Out of the index once per session that came back: a key with the same
+  // hash keeps its own entries.
+  std::sort(back.begin(), back.end());
+  std::vector<uint64_t> rest;
+  rest.reserve(spilled_.size() - std::min(spilled_.size(), back.size()));
+  std::set_difference(spilled_.begin(), spilled_.end(), back.begin(), back.end(), std::back_inserter(rest));
+  spilled_ = std::move(rest);
+}
+
+void SessionWindows::add_groups(const GroupTable& table, uint32_t first) {
+  const size_t n = table.size() - first;
+  if (n == 0) return;
+  if (ends_.size() != table.size()) fail(ErrorKind::Internal, "session_window: sessions without an end");
+  const int64_t* start = table.key_columns()[position_]->data<int64_t>();
+  starts_.resize(table.size());
+  std::copy(start + first, start + table.size(), starts_.begin() + first);
+  dead_.resize(table.size(), 0);
+  std::vector<const Column*> all;
+  for (const ColumnRef& c : table.key_columns()) all.push_back(c.get());
+  std::vector<uint32_t> groups(n), key_ids(n);
+  std::iota(groups.begin(), groups.end(), first);
+  keys_.find_or_insert(other_keys(all), groups.data(), n, key_ids.data());
+  sessions_.resize(keys_.size());
+  for (size_t i = 0; i < n; ++i) sessions_[key_ids[i]].push_back(groups[i]);
+  std::sort(key_ids.begin(), key_ids.end());
+  key_ids.erase(std::unique(key_ids.begin(), key_ids.end()), key_ids.end());
+  for (uint32_t k : key_ids) sort_sessions(sessions_[k]);
+}
+
+void SessionWindows::keep_whole_keys(std::vector<uint8_t>& keep) {
+  for (uint32_t k = 0; k < sessions_.size(); ++k) {
+    const std::vector<uint32_t>& list = sessions_[k];
+    const bool kept = std::any_of(list.begin(), list.end(), [&](uint32_t g) { return keep[g]; });
+    for (uint32_t g : list) keep[g] = kept;
+    if (!kept) spilled_.insert(spilled_.end(), list.size(), keys_.hash(k));
+  }
+  sort_spilled();
+}
+
+void SessionWindows::note_spilled(const std::vector<const Column*>& keys, size_t row) {
+  const auto r = static_cast<uint32_t>(row);
+  spilled_.push_back(keys_.hashes(other_keys(keys), &r, 1)[0]);
+}
+
 void SessionWindows::compact(const GroupTable& table, const std::vector<uint32_t>& kept) {
   keep_only(ends_, kept);
   rebuild(table);
@@ -188,8 +252,11 @@ void SessionWindows::rebuild(const GroupTable& table) {
   keys_.find_or_insert(other_keys(all), groups.data(), n, key_ids.data());
   sessions_.assign(keys_.size(), {});
   for (uint32_t g = 0; g < n; ++g) sessions_[key_ids[g]].push_back(g);
-  for (auto& list : sessions_)
-    std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return starts_[a] < starts_[b]; });
+  for (auto& list : sessions_) sort_sessions(list);
+}
+
+void SessionWindows::sort_sessions(std::vector<uint32_t>& list) const {
+  std::sort(list.begin(), list.end(), [&](uint32_t a, uint32_t b) { return starts_[a] < starts_[b]; });
 }
 
 ColumnRef SessionWindows::column(const DataType& type, const Column& starts, const uint32_t* groups, size_t n) const {
@@ -204,7 +271,8 @@ ColumnRef SessionWindows::column(const DataType& type, const Column& starts, con
 
 size_t SessionWindows::memory_bytes() const {
   size_t bytes = keys_.memory_bytes() + sessions_.capacity() * sizeof(sessions_[0]) +
-                 (starts_.capacity() + ends_.capacity()) * sizeof(int64_t) + dead_.capacity();
+                 (starts_.capacity() + ends_.capacity()) * sizeof(int64_t) + dead_.capacity() +
+                 spilled_.capacity() * sizeof(uint64_t);
   for (const auto& list : sessions_) bytes += list.capacity() * sizeof(uint32_t);
   return bytes;
 }

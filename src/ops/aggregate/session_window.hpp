@@ -14,9 +14,19 @@
 // their key, and tells the aggregate which group each row folds into and which
 // stored groups' states to merge first (Accumulator::merge). Groups merged
 // away are marked dead until the aggregate compacts its table.
+//
+// Under state_memory_limit, sessions spill a whole key (the other keys'
+// values) at a time: a key in memory has all its sessions here, so a row
+// needs the store only when its key is not in memory and an index of the
+// spilled keys' hashes says it may be there. The aggregate's table puts the
+// session start after the other keys, so the store's entries of one key are
+// adjacent, under the encoded other keys: one seek finds them all.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "batch/column.hpp"
@@ -45,14 +55,19 @@ class SessionWindows {
   // `position`: the index of the session key among all keys.
   SessionWindows(std::vector<DataType> other_key_types, size_t position);
 
+  // Brings a spilled key's sessions back: inserts into the table the stored
+  // groups whose encoded keys start with `prefix` (and sets their ends).
+  using LoadKey = std::function<void(std::string_view prefix)>;
+
   // Folds the sessions of rows rows[0..n) into the stored ones. Row r's
   // session is [starts[r], ends[r]); its keys are row r of `keys` (all the
   // table's key columns, `starts` as a timestamp column at the session
   // position). Inserts new sessions into `table` and writes each row's group to
   // groups[i]. The caller then merges the states of merge_sources() into
-  // merge_targets() (pairwise, in order) before folding the rows in.
+  // merge_targets() (pairwise, in order) before folding the rows in. A key
+  // that may be spilled comes back through `load` first.
   void assign(GroupTable& table, const std::vector<const Column*>& keys, const int64_t* starts, const int64_t* ends,
-              const uint32_t* rows, size_t n, uint32_t* groups);
+              const uint32_t* rows, size_t n, uint32_t* groups, const LoadKey& load);
   const std::vector<uint32_t>& merge_targets() const { return merge_dst_; }
   const std::vector<uint32_t>& merge_sources() const { return merge_src_; }
 
@@ -68,6 +83,19 @@ class SessionWindows {
   void set_end(uint32_t g, int64_t end);
   void rebuild(const GroupTable& table);
 
+  // Spilling. Sets keep[g] for every session of a key that keeps one, and
+  // notes the keys of the others as spilled (before GroupTable::spill).
+  void keep_whole_keys(std::vector<uint8_t>& keep);
+  // A scan of the store (`keys`: its stored keys decoded, as the table's
+  // columns) rebuilds the index: forget_spilled(), then note_spilled for each
+  // session staying in the store, then sort_spilled().
+  void forget_spilled() { spilled_.clear(); }
+  void note_spilled(const std::vector<const Column*>& keys, size_t row);
+  void sort_spilled() { std::sort(spilled_.begin(), spilled_.end()); }
+  // Takes in the groups from `first` on, just loaded into the table (their
+  // ends set through set_end).
+  void add_groups(const GroupTable& table, uint32_t first);
+
   // The session column (struct<start, end> of `type`) of groups[0..n), whose
   // starts are `starts` (the gathered session key column).
   ColumnRef column(const DataType& type, const Column& starts, const uint32_t* groups, size_t n) const;
@@ -78,6 +106,8 @@ class SessionWindows {
   void sweep_key(uint32_t key, size_t first, size_t last, const int64_t* starts, const int64_t* ends,
                  const uint32_t* rows, std::vector<Merged>& merged);
   std::vector<const Column*> other_keys(const std::vector<const Column*>& keys) const;
+  void reload_keys(GroupTable& table, uint32_t first_key, const LoadKey& load);
+  void sort_sessions(std::vector<uint32_t>& list) const;  // by start
 
   size_t position_;
   GroupTable keys_;                               // the other keys' values
@@ -85,6 +115,7 @@ class SessionWindows {
   std::vector<int64_t> starts_, ends_;           // per group
   std::vector<uint8_t> dead_;                    // per group: merged into another
   bool any_dead_ = false;
+  std::vector<uint64_t> spilled_;                // sorted: a key hash per spilled session
   std::vector<uint32_t> merge_dst_, merge_src_;
   std::vector<uint32_t> key_ids_, order_, next_, absorbed_;  // scratch for assign
 };

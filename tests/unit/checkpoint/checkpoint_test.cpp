@@ -177,6 +177,25 @@ TEST_CASE("fingerprint_change names what changed") {
   now = then;
   now["statefulSteps"].erase("t/1");
   CHECK(fingerprint_change(then, now) == "stateful step 't/1' (aggregate) was removed or moved");
+  now = then;
+  now["statefulSteps"]["t/1"]["sessionStartLast"] = true;  // a checkpoint of before session windows spilled
+  CHECK(fingerprint_change(then, now) ==
+        "stateful step 't/1' (aggregate): sessionStartLast is new (true), the state was written without it");
+}
+
+TEST_CASE("the fingerprint marks a session key before another key: its state keys are in another order") {
+  auto shape = [](const std::string& group_by) {
+    const std::string text = R"y(version: 1
+sources: {in: {type: stdin, format: json, schema: "k STRING, ts TIMESTAMP"}}
+transforms: {t: {from: in, steps: [{aggregate: {group_by: )y" + group_by + R"y(, aggregates: ["count(*)"]}}]}}
+sinks: {out: {from: t, type: stdout, format: json, output_mode: complete}}
+)y";
+    auto config = config::load_pipeline_text(text, "p.yaml");
+    return pipeline_fingerprint(config, plan_graph(config, {}))["statefulSteps"]["t/0"];
+  };
+  CHECK(shape(R"y(["Session_Window (ts, '1 minute') AS s", k])y")["sessionStartLast"] == true);
+  CHECK_FALSE(shape(R"y([k, "session_window(ts, '1 minute')"])y").contains("sessionStartLast"));
+  CHECK_FALSE(shape(R"y(["window(ts, '1 minute')", k])y").contains("sessionStartLast"));
 }
 
 TEST_CASE("Checkpoint: metadata once, replay of an uncommitted batch, purge beyond min_batches_to_retain") {

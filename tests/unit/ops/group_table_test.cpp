@@ -114,6 +114,10 @@ struct CountingStore final : StateStore {
   void put(std::string_view key, std::string_view value) override { ++puts, inner.put(key, value); }
   void remove(std::string_view key) override { ++removes, inner.remove(key); }
   void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override { inner.for_each(fn); }
+  void for_each_with_prefix(std::string_view prefix,
+                            const std::function<void(std::string_view, std::string_view)>& fn) const override {
+    inner.for_each_with_prefix(prefix, fn);
+  }
   void commit(int64_t version) override { inner.commit(version); }
   void abort() override { inner.abort(); }
 };

@@ -34,7 +34,7 @@ struct Sessions {
     std::vector<uint32_t> ids(rows.size()), groups(rows.size());
     std::iota(ids.begin(), ids.end(), 0u);
     windows.assign(table, {users.get(), starts.get()}, starts->data<int64_t>(), ends.data(), ids.data(), rows.size(),
-                   groups.data());
+                   groups.data(), {});
     return groups;
   }
   // [start, end) in minutes of group g.

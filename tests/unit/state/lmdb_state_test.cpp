@@ -465,3 +465,42 @@ TEST_CASE("lmdb state: benchmark of 1M small keys (RUNNEL_STATE_BENCH)") {
   MESSAGE("reopen + for_each over " << count << " keys (" << bytes << " bytes): " << seconds(start) << " s (cpu " << cpu(start_cpu) << " s)");
   CHECK(count == n);
 }
+
+TEST_CASE("lmdb state: for_each_with_prefix seeks to the keys under a prefix, staged changes on top, long keys too") {
+  TempDir tmp;
+  LmdbStateEnv env(tmp.state());
+  StateStore& store = env.store("op");
+  std::map<std::string, std::string> expected;
+  auto put = [&](const std::string& k, const std::string& v) { store.put(k, v), expected[k] = v; };
+  auto remove = [&](const std::string& k) { store.remove(k), expected.erase(k); };
+  for (const char* k : {"a", "ab", "abc", "abd", "ac", "b", "ba"}) put(k, std::string("v") + k);
+  const std::string bucket(510, 'q');  // keys sharing their first 510 bytes share one LMDB entry
+  for (const char* tail : {"", "a", "ab", "b", "ba"}) put(bucket + tail, std::string("long") + tail);
+  put(std::string(509, 'q'), "509");
+  put(std::string(511, 'r'), "r");
+  env.commit(0);
+  remove("abc");
+  put("abe", "staged");
+  put("ab", "changed");
+  remove(bucket + "a");
+  put(bucket + "aa", "staged long");
+  auto under = [&](const std::string& prefix) {
+    Entries out;
+    std::string previous;
+    store.for_each_with_prefix(prefix, [&](std::string_view key, std::string_view value) {
+      CHECK(previous < key);
+      previous = key;
+      out.emplace(key, value);
+    });
+    return out;
+  };
+  for (const std::string& prefix : {std::string(""), std::string("a"), std::string("ab"), std::string("abc"),
+                                    std::string("b"), std::string("c"), std::string(300, 'q'), bucket, bucket + "a",
+                                    bucket + "b", bucket + "c", std::string(509, 'q'), std::string(511, 'r')}) {
+    CAPTURE(prefix.size());
+    Entries want;
+    for (const auto& [k, v] : expected)
+      if (k.starts_with(prefix)) want.emplace(k, v);
+    CHECK(under(prefix) == want);
+  }
+}
