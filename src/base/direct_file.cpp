@@ -79,19 +79,26 @@ AlignedBytes& AlignedBytes::operator=(AlignedBytes&& other) noexcept {
   return *this;
 }
 
+void AlignedBytes::reserve(size_t n) {
+  const size_t need = (n + DirectFile::kBlock - 1) / DirectFile::kBlock * DirectFile::kBlock;
+  if (need <= capacity_) return;
+  size_t capacity = std::max(need, capacity_ * 2);
+  char* grown = BufferPool::instance().take(capacity);
+  if (size_) std::memcpy(grown, data_, size_);
+  BufferPool::instance().give(data_, capacity_);
+  data_ = grown;
+  capacity_ = capacity;
+}
+
 void AlignedBytes::append(std::string_view bytes) {
-  // Room for the bytes and the padding of their last block.
-  const size_t need = (size_ + bytes.size() + DirectFile::kBlock - 1) / DirectFile::kBlock * DirectFile::kBlock;
-  if (need > capacity_) {
-    size_t capacity = std::max(need, capacity_ * 2);
-    char* grown = BufferPool::instance().take(capacity);
-    if (size_) std::memcpy(grown, data_, size_);
-    BufferPool::instance().give(data_, capacity_);
-    data_ = grown;
-    capacity_ = capacity;
-  }
+  reserve(size_ + bytes.size());
   if (!bytes.empty()) std::memcpy(data_ + size_, bytes.data(), bytes.size());
   size_ += bytes.size();
+}
+
+void AlignedBytes::resize(size_t n) {
+  reserve(n);
+  size_ = n;
 }
 
 void AlignedBytes::keep_tail(size_t n) {

@@ -10,7 +10,10 @@
 
 namespace runnel {
 
-// A growable byte buffer aligned to DirectFile's block size.
+// A growable byte buffer aligned to DirectFile's block size. Record writers
+// format into it, so the file sink hands their bytes to DirectFile without a
+// copy; it grows without zeroing (the JSON writer sizes a batch's text once,
+// then writes through data()).
 class AlignedBytes {
  public:
   AlignedBytes() = default;
@@ -21,12 +24,21 @@ class AlignedBytes {
   AlignedBytes& operator=(const AlignedBytes&) = delete;
 
   void append(std::string_view bytes);
+  void push_back(char c) { append(std::string_view(&c, 1)); }
+  // Grows (new bytes are uninitialised) or shrinks to `n` bytes.
+  void resize(size_t n);
+  void clear() { size_ = 0; }
+  char* data() { return data_; }
+  const char* data() const { return data_; }
   size_t size() const { return size_; }
+  std::string_view view() const { return {data_, size_}; }
   // Keeps the last `n` bytes, moved to the front.
   void keep_tail(size_t n);
 
  private:
   friend class DirectFile;
+  // Room for `n` bytes and the padding of their last block.
+  void reserve(size_t n);
   // Zeroes the bytes after size() up to the next block boundary; returns that length.
   size_t pad_to_block();
 

@@ -22,24 +22,29 @@ class CsvWriter final : public RecordWriter {
         fail(ErrorKind::Config, "csv format does not support column '" + f.name + "' of type " + f.type.to_string());
   }
 
-  void begin(std::string& out) override {
+  void begin(AlignedBytes& out) override {
     if (!options_.header) return;
+    text_.clear();
     for (size_t i = 0; i < schema_->size(); ++i) {
-      if (i) out.push_back(options_.delimiter);
-      append_text((*schema_)[i].name, out);
+      if (i) text_.push_back(options_.delimiter);
+      append_text((*schema_)[i].name, text_);
     }
-    out.push_back('\n');
+    text_.push_back('\n');
+    out.append(text_);
   }
 
-  void write(const Batch& batch, std::string& out) override {
+  // Rows are formatted into text_ first: the number and date formatters append to strings.
+  void write(const Batch& batch, AlignedBytes& out) override {
+    text_.clear();
     for (size_t r = 0; r < batch.size(); ++r) {
       uint32_t row = batch.row(r);
       for (size_t c = 0; c < batch.columns.size(); ++c) {
-        if (c) out.push_back(options_.delimiter);
-        append_value(*batch.columns[c], row, out);
+        if (c) text_.push_back(options_.delimiter);
+        append_value(*batch.columns[c], row, text_);
       }
-      out.push_back('\n');
+      text_.push_back('\n');
     }
+    out.append(text_);
   }
 
  private:
@@ -93,6 +98,7 @@ class CsvWriter final : public RecordWriter {
 
   SchemaRef schema_;
   CsvOptions options_;
+  std::string text_;  // this batch's rows
 };
 
 }  // namespace

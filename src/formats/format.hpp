@@ -1,6 +1,7 @@
 // Record formats: bytes <-> batches. Readers turn whole records into column
 // values directly (JSON through simdjson's On-Demand API, no DOM or per-row
-// maps); writers serialise a batch's visible rows into a byte buffer.
+// maps); writers serialise a batch's visible rows into an AlignedBytes buffer,
+// which the file sink writes to its O_DIRECT file as it is.
 //
 // Malformed records follow the source's `mode` (contract: "Sources"):
 // permissive -> a row of nulls, raw text in `_corrupt_record` if the schema
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/direct_file.hpp"
 #include "batch/batch.hpp"
 #include "config/node.hpp"
 #include "config/option_spec.hpp"
@@ -76,9 +78,9 @@ class RecordWriter {
  public:
   virtual ~RecordWriter() = default;
   // Bytes that start every output file/stream (the CSV header), may be empty.
-  virtual void begin(std::string& out) { (void)out; }
+  virtual void begin(AlignedBytes& out) { (void)out; }
   // Appends the batch's visible rows.
-  virtual void write(const Batch& batch, std::string& out) = 0;
+  virtual void write(const Batch& batch, AlignedBytes& out) = 0;
 };
 
 // The column that receives a malformed record's raw text (Spark's

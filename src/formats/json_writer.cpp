@@ -160,7 +160,7 @@ class JsonWriter final : public RecordWriter {
     offsets_.resize(kinds_.size());
   }
 
-  void write(const Batch& batch, std::string& out) override {
+  void write(const Batch& batch, AlignedBytes& out) override {
     const size_t n = batch.size();
     if (n == 0) return;
     const size_t old = out.size();

@@ -44,11 +44,11 @@ class TextReader final : public RecordReader {
 
 class TextWriter final : public RecordWriter {
  public:
-  void write(const Batch& batch, std::string& out) override {
+  void write(const Batch& batch, AlignedBytes& out) override {
     const Column& column = *batch.columns[0];
     for (size_t r = 0; r < batch.size(); ++r) {
       uint32_t row = batch.row(r);
-      if (column.is_valid(row)) out += column.data<std::string_view>()[row];
+      if (column.is_valid(row)) out.append(column.data<std::string_view>()[row]);
       out.push_back('\n');
     }
   }

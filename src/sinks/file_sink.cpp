@@ -70,8 +70,7 @@ struct PendingFile {
   std::string name;       // final name
   std::string temp_path;  // dir/.name.tmp
   std::optional<DirectFile> file;
-  std::string buffer;     // what the writer formatted
-  AlignedBytes unwritten;  // the bytes of buffer the file has not taken yet, aligned for it
+  AlignedBytes buffer;  // what the writer formatted and the file has not taken yet
 };
 
 class FileSink final : public Sink {
@@ -115,10 +114,7 @@ class FileSink final : public Sink {
 
   void commit(int64_t batch_id) override {
     if (skip_batch_) return;
-    for (auto& f : files_) {
-      f.unwritten.append(f.buffer);
-      f.file->write_last(f.unwritten);
-    }
+    for (auto& f : files_) f.file->write_last(f.buffer);
     crash_point("after_sink_write", batch_id);
     std::set<std::string> dirs;
     for (auto& f : files_) {
@@ -235,9 +231,7 @@ class FileSink final : public Sink {
 
   // Whole blocks go to the file; the rest waits for the next flush or the commit.
   void flush(PendingFile& f) {
-    f.unwritten.append(f.buffer);
-    f.buffer.clear();
-    f.file->write_blocks(f.unwritten);
+    f.file->write_blocks(f.buffer);
   }
 
   std::string log_dir() const { return options_.path + "/" + std::string(kLogDir); }
@@ -364,8 +358,8 @@ class FileSink final : public Sink {
   int64_t last_compact_ = -1;      // the newest compaction: it covers every batch through it
   std::vector<PendingFile> files_;                 // this batch's files, in creation order
   // The first file's buffer, for the next batch's: a batch's output grows it to
-  // tens of MB, which a fresh string would allocate, fault in and copy again each batch.
-  std::string spare_buffer_;
+  // tens of MB, which a fresh buffer would allocate, fault in and copy again each batch.
+  AlignedBytes spare_buffer_;
   std::unordered_map<std::string, size_t> index_;  // partition dir -> files_ index
 };
 

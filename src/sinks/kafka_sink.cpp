@@ -193,11 +193,12 @@ class KafkaSink final : public Sink {
   std::vector<std::string_view> rows_as_json(const Batch& batch) {
     json_text_.clear();
     json_->write(batch, json_text_);
+    const std::string_view text = json_text_.view();
     std::vector<std::string_view> rows;
     rows.reserve(batch.num_rows);
     size_t start = 0;
-    for (size_t nl = json_text_.find('\n'); nl != std::string::npos; nl = json_text_.find('\n', start)) {
-      rows.emplace_back(json_text_.data() + start, nl - start);
+    for (size_t nl = text.find('\n'); nl != std::string_view::npos; nl = text.find('\n', start)) {
+      rows.emplace_back(text.data() + start, nl - start);
       start = nl + 1;
     }
     RUNNEL_ASSERT(rows.size() == batch.num_rows);
@@ -278,7 +279,7 @@ class KafkaSink final : public Sink {
   KafkaSinkOptions options_;
   SchemaRef schema_;
   std::unique_ptr<RecordWriter> json_;  // the default value: the row as JSON
-  std::string json_text_;
+  AlignedBytes json_text_;
   kafka::Client producer_;  // created at the first batch (no socket at load time)
   kafka::Topic topic_;      // the topic option's; declared after producer_, so destroyed before it
   kafka::Topic row_topic_;  // the last row's topic column

@@ -28,13 +28,13 @@ class StdoutSink final : public Sink {
 
  private:
   void flush() {
-    write_all(options_.fd, buffer_, "stdout");
+    write_all(options_.fd, buffer_.view(), "stdout");
     buffer_.clear();
   }
 
   std::unique_ptr<RecordWriter> writer_;
   StdoutOptions options_;
-  std::string buffer_;
+  AlignedBytes buffer_;
 };
 
 }  // namespace

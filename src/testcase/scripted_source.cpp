@@ -82,7 +82,7 @@ class CaptureSink final : public Sink {
 
   // Rows become visible at commit, as with a real sink.
   void commit(int64_t) override {
-    std::istringstream lines(pending_);
+    std::istringstream lines(std::string(pending_.view()));
     std::string line;
     while (std::getline(lines, line)) {
       if (line.empty()) continue;
@@ -99,7 +99,7 @@ class CaptureSink final : public Sink {
   std::string name_;
   std::unique_ptr<RecordWriter> writer_;
   std::shared_ptr<Capture> capture_;
-  std::string pending_;
+  AlignedBytes pending_;
 };
 
 }  // namespace

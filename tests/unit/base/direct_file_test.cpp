@@ -2,6 +2,8 @@
 // O_DIRECT where the file system allows it and plain writes where it does not.
 #include <doctest.h>
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -63,6 +65,35 @@ TEST_CASE("DirectFile falls back to plain writes where O_DIRECT is refused (tmpf
   std::filesystem::create_directories(dir);
   check_directory(dir);
   std::filesystem::remove_all(dir);
+}
+
+// As the JSON writer uses it: sized up front, written through data(), cut to
+// what was written; growing keeps the bytes before, and the start stays on a block.
+TEST_CASE("AlignedBytes: resize grows keeping the bytes, data() on a block, written as is") {
+  config::testing::TempDir dir;
+  const std::string path = (std::filesystem::path(dir.path()) / "out").string();
+  AlignedBytes bytes;
+  std::string expected;
+  for (size_t n : {size_t{10}, DirectFile::kBlock * 3 + 5, size_t{1}}) {
+    const size_t old = bytes.size();
+    bytes.resize(old + n + 7);
+    CHECK(reinterpret_cast<uintptr_t>(bytes.data()) % DirectFile::kBlock == 0);
+    const std::string piece(n, static_cast<char>('a' + expected.size() % 26));
+    std::memcpy(bytes.data() + old, piece.data(), n);
+    bytes.resize(old + n);
+    expected += piece;
+    CHECK(bytes.view() == expected);
+  }
+  bytes.push_back('\n');
+  expected += '\n';
+  DirectFile file(path);
+  file.write_blocks(bytes);
+  CHECK(bytes.size() < DirectFile::kBlock);  // the tail, for the next write
+  file.write_last(bytes);
+  file.close();
+  CHECK(slurp(path) == expected);
+  bytes.clear();
+  CHECK(bytes.size() == 0);
 }
 
 }  // namespace runnel

@@ -24,18 +24,20 @@ namespace {
 class TextWriter final : public RecordWriter {
  public:
   explicit TextWriter(SchemaRef schema) : schema_(std::move(schema)) {}
-  void begin(std::string& out) override {
-    for (size_t c = 0; c < schema_->size(); ++c) out += (c ? "," : "#") + (*schema_)[c].name;
-    out += '\n';
+  void begin(AlignedBytes& out) override {
+    for (size_t c = 0; c < schema_->size(); ++c) out.append((c ? "," : "#") + (*schema_)[c].name);
+    out.push_back('\n');
   }
-  void write(const Batch& batch, std::string& out) override {
+  void write(const Batch& batch, AlignedBytes& out) override {
+    std::string text;
     for (size_t i = 0; i < batch.size(); ++i) {
       for (size_t c = 0; c < batch.columns.size(); ++c) {
-        if (c) out += ',';
-        append_value_text(*batch.columns[c], batch.row(i), out);
+        if (c) text += ',';
+        append_value_text(*batch.columns[c], batch.row(i), text);
       }
-      out += '\n';
+      text += '\n';
     }
+    out.append(text);
   }
 
  private:
