@@ -208,7 +208,11 @@ class Staged {
   }
 
   void put(std::string_view key, std::optional<std::string_view> value) {
-    changes_.push_back({bytes_.size(), key.size(), bytes_.size() + key.size(), value ? value->size() : 0, !value});
+    if (key.size() >= kRemoved || (value && value->size() >= kRemoved))
+      fail(ErrorKind::IO, "a state entry of " + std::to_string(key.size() + (value ? value->size() : 0)) +
+                              " bytes is over the 4 GiB one can hold");
+    changes_.push_back({bytes_.size(), static_cast<uint32_t>(key.size()),
+                        value ? static_cast<uint32_t>(value->size()) : kRemoved});
     bytes_.append(key);
     if (value) bytes_.append(*value);
     dirty_ = true;
@@ -229,36 +233,42 @@ class Staged {
   }
 
  private:
+  // A change's key at key_at, its value (kRemoved: none) right after it.
   struct Change {
-    size_t key_at, key_size, value_at, value_size;
-    bool removed;
+    uint64_t key_at;
+    uint32_t key_size, value_size;
   };
+  static constexpr uint32_t kRemoved = UINT32_MAX;
+  std::string_view key_of(uint32_t change) const {
+    return std::string_view(bytes_).substr(changes_[change].key_at, changes_[change].key_size);
+  }
   // The key's 8 bytes from some depth as a big-endian number (zeros past its
   // end), and how many of them it has: these pairs order as the bytes do, a
   // key before its extensions.
   using Word = std::pair<uint64_t, uint8_t>;
-  // A change's key to sort by, its word at the depth being sorted, and its
-  // arrival: a key's last change sorts last.
+  // A change (its arrival: a key's last change sorts last) and its key's
+  // word at the depth being sorted; 16 bytes, as the sort moves them a lot.
   struct Order {
-    std::string_view key;
-    Word word;
+    uint64_t bits;
     uint32_t arrival;
+    uint8_t size;
+    Word word() const { return {bits, size}; }
   };
   void sort() const {
     if (!dirty_) return;
     std::vector<Order>& order = order_;
     order.clear();
-    for (uint32_t i = 0; i < changes_.size(); ++i)
-      order.push_back({std::string_view(bytes_).substr(changes_[i].key_at, changes_[i].key_size), {}, i});
+    for (uint32_t i = 0; i < changes_.size(); ++i) order.push_back({0, i, 0});
     load_words(order.data(), order.size(), 0);
     sort_from(order.data(), order.size(), 0);
     sorted_.clear();
     for (size_t i = 0; i < order.size(); ++i) {
-      if (i + 1 < order.size() && order[i + 1].key == order[i].key) continue;  // a later change wins
+      const std::string_view key = key_of(order[i].arrival);
+      if (i + 1 < order.size() && key_of(order[i + 1].arrival) == key) continue;  // a later change wins
       const Change& c = changes_[order[i].arrival];
       std::optional<std::string_view> value;
-      if (!c.removed) value = std::string_view(bytes_).substr(c.value_at, c.value_size);
-      sorted_.emplace_back(order[i].key, value);
+      if (c.value_size != kRemoved) value = std::string_view(bytes_).substr(c.key_at + c.key_size, c.value_size);
+      sorted_.emplace_back(key, value);
     }
     dirty_ = false;
   }
@@ -267,14 +277,14 @@ class Staged {
   // bytes at a time, which reads each key's bytes once per 8 of depth, where
   // comparing whole keys would go over their shared prefixes (an operator's
   // encoded keys share long ones: the window, lengths) again and again.
-  static void sort_from(Order* a, size_t n, size_t depth) {
+  void sort_from(Order* a, size_t n, size_t depth) const {
     while (n > 1) {
       if (n < 12) return insertion_sort_from(a, n, depth);
-      const Word pivot = median(a[0].word, a[n / 2].word, a[n - 1].word);
+      const Word pivot = median(a[0].word(), a[n / 2].word(), a[n - 1].word());
       size_t lt = 0, i = 0, gt = n;  // [0, lt) below the pivot, [lt, gt) at it, [gt, n) above
       while (i < gt) {
-        if (a[i].word < pivot) std::swap(a[lt++], a[i++]);
-        else if (pivot < a[i].word) std::swap(a[i], a[--gt]);
+        if (a[i].word() < pivot) std::swap(a[lt++], a[i++]);
+        else if (pivot < a[i].word()) std::swap(a[i], a[--gt]);
         else ++i;
       }
       sort_from(a, lt, depth);
@@ -285,22 +295,24 @@ class Staged {
       load_words(a, n, depth);
     }
   }
-  static void insertion_sort_from(Order* a, size_t n, size_t depth) {
-    auto less = [depth](const Order& x, const Order& y) {
-      if (x.word != y.word) return x.word < y.word;
-      const int order = x.word.second < 8 ? 0 : x.key.substr(depth + 8).compare(y.key.substr(depth + 8));
+  void insertion_sort_from(Order* a, size_t n, size_t depth) const {
+    auto less = [this, depth](const Order& x, const Order& y) {
+      if (x.word() != y.word()) return x.word() < y.word();
+      const int order = x.size < 8 ? 0 : key_of(x.arrival).substr(depth + 8).compare(key_of(y.arrival).substr(depth + 8));
       return order != 0 ? order < 0 : x.arrival < y.arrival;
     };
     for (size_t i = 1; i < n; ++i)
       for (size_t j = i; j > 0 && less(a[j], a[j - 1]); --j) std::swap(a[j], a[j - 1]);
   }
-  static void load_words(Order* a, size_t n, size_t depth) {
+  void load_words(Order* a, size_t n, size_t depth) const {
     for (size_t i = 0; i < n; ++i) {
-      const size_t size = std::min<size_t>(a[i].key.size() - depth, 8);
+      const Change& c = changes_[a[i].arrival];
+      const size_t size = std::min<size_t>(c.key_size - depth, 8);
       uint64_t word = 0;
-      std::memcpy(&word, a[i].key.data() + depth, size);
+      std::memcpy(&word, bytes_.data() + c.key_at + depth, size);
       if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-      a[i].word = {word, static_cast<uint8_t>(size)};
+      a[i].bits = word;
+      a[i].size = static_cast<uint8_t>(size);
     }
   }
   static Word median(Word a, Word b, Word c) { return std::max(std::min(a, b), std::min(std::max(a, b), c)); }
