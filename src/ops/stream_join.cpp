@@ -280,26 +280,25 @@ class SideBuffer {
     return gone;
   }
 
-  // Once dead rows outnumber live ones: keeps only the live rows (they keep
-  // their groups: nothing is hashed again). Returns whether it did.
+  // Once dead rows outnumber live ones: keeps only the live rows, in place
+  // (they keep their groups: nothing is hashed again). Returns whether it did.
   bool compact_if_sparse() {
     if (rows() - live_ <= live_ && live_ > 0) return false;
     if (rows() == live_) return false;
     std::vector<uint32_t> keep;
     for (uint32_t r = 0; r < rows(); ++r)
       if (alive_[r]) keep.push_back(r);
-    std::vector<ColumnRef> old = columns_;
-    reset_columns();
-    for (size_t c = 0; c < columns_.size(); ++c) append_rows(*columns_[c], *old[c], keep);
+    for (auto& c : columns_) c->keep_rows(keep.data(), keep.size());
     std::vector<uint32_t> moved_to(rows(), kNone);
     for (size_t i = 0; i < keep.size(); ++i) moved_to[keep[i]] = static_cast<uint32_t>(i);
     std::vector<uint32_t> dirty;  // rows not saved yet, renumbered
     for (uint32_t r : dirty_)
       if (moved_to[r] != kNone) dirty.push_back(moved_to[r]);
     dirty_.swap(dirty);
-    keep_only(ids_, keep);
-    keep_only(matched_, keep);
-    keep_only(group_, keep);
+    // Their capacity stays: the side grows back to about this size by the next compaction.
+    keep_only(ids_, keep, false);
+    keep_only(matched_, keep, false);
+    keep_only(group_, keep, false);
     alive_.assign(keep.size(), 1);
     for (auto& group : members_)  // live rows only, so every one moves
       for (uint32_t& r : group) r = moved_to[r];
