@@ -216,6 +216,13 @@ class SideBuffer {
     matched_[r] = 1;
     dirty_.push_back(r);
   }
+  // A batch's matches are all over the buffer: their flags are asked for ahead.
+  void set_matched(const std::vector<uint32_t>& rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (i + kAhead < rows.size()) __builtin_prefetch(&matched_[rows[i + kAhead]], 1);
+      set_matched(rows[i]);
+    }
+  }
 
   // Calls fn(row) for the live rows of group g, in arrival order (evicted rows are unlinked).
   template <class Fn>
@@ -273,9 +280,9 @@ class SideBuffer {
     }
     for (uint32_t r : gone) {
       alive_[r] = 0;
-      unlink(r);
       removed_.push_back(ids_[r]);
     }
+    unlink_all(gone);
     live_ -= gone.size();
     return gone;
   }
@@ -380,6 +387,13 @@ class SideBuffer {
   void unlink(uint32_t r) {
     std::vector<uint32_t>& rows = members_[group_[r]];
     rows.erase(std::find(rows.begin(), rows.end(), r));
+  }
+  // Each row's group list costs two cache misses: asked for ahead, as index() does.
+  void unlink_all(const std::vector<uint32_t>& gone) {
+    for (size_t i = 0; i < gone.size(); ++i) {
+      if (i + kAhead < gone.size()) prefetch(group_[gone[i + kAhead]], group_[gone[i + kAhead / 2]], false);
+      unlink(gone[i]);
+    }
   }
 
   char side_tag() const { return spec_.side == kLeft ? 'L' : 'R'; }
@@ -505,7 +519,7 @@ class StreamJoinOperator final : public Operator {
     std::vector<uint8_t> matched(input.num_rows, 0);
     for (uint32_t i : mine) matched[i] = 1;
     emit_matches(side, input, mine, theirs, matched, out);
-    for (uint32_t r : theirs) other.set_matched(r);
+    other.set_matched(theirs);
     buffer(side, input, keys, matched);
   }
 
