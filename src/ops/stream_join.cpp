@@ -24,10 +24,10 @@
 // append-only columns (strings copied into the buffer's own arena), per group
 // its live rows in arrival order, a matched flag, and the rows by eviction
 // time (DueRows) so eviction pops only what goes. Evicted rows stay in the columns
-// until they outnumber the live ones; then the live rows are copied into
-// fresh columns and renumbered, keeping their groups (amortised: each row is
-// copied a bounded number of times); keys with no rows left on either side
-// are dropped then. A checkpoint keeps one store entry per live row (side,
+// until they outnumber the live ones; then the live rows move down in place
+// (the columns keep their memory) and are renumbered, keeping their groups
+// (amortised: each row is copied a bounded number of times); keys with no
+// rows left on either side are dropped then. A checkpoint keeps one store entry per live row (side,
 // sequence number -> matched flag and values); a save writes the rows added
 // or newly matched since the last one and removes the evicted ones.
 #include <algorithm>
