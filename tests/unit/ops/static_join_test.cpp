@@ -102,7 +102,7 @@ TEST_CASE("a static join probes only the rows a selection vector shows") {
   CHECK(JoinFixture("left_anti", twice).run(names, visible) == Rows{"u9"});
 }
 
-TEST_CASE("a table loading in the background joins the batches that arrived meanwhile, in order, within their micro-batch") {
+TEST_CASE("a table loading in the background joins the batches that came meanwhile, in order, in their micro-batch") {
   char tmpl[] = "/tmp/runnel-static-join-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   const std::filesystem::path dir = tmpl;
