@@ -49,13 +49,19 @@ class StaticTable {
   // Lists the table's files; when they differ from the last read, reads them
   // all again and returns true.
   bool refresh() {
-    std::string listing = list_source_files(path_);
-    if (loaded_ && listing == listing_) return false;
+    SourceFiles files = list_source_files(path_);
+    if (loaded_ && files.listing == listing_) return false;
     std::unique_ptr<Source> source = unread_ ? std::move(unread_) : fresh_source();
     auto offset = source->latest_offset(std::chrono::milliseconds(0));
     start_columns();
-    if (offset) source->read(nullptr, *offset, [&](Batch& b) { append(b.dense()); });
-    listing_ = std::move(listing);
+    if (offset) {
+      source->read(nullptr, *offset, [&](Batch& b) {
+        Batch dense = b.dense();
+        if (rows_ == 0) reserve_for(dense, files.bytes);
+        append(dense);
+      });
+    }
+    listing_ = std::move(files.listing);
     loaded_ = true;
     return true;
   }
@@ -69,6 +75,29 @@ class StaticTable {
     rows_ = 0;
     columns_.clear();
     for (auto& field : schema_->fields) columns_.push_back(Column::make(field.type));
+  }
+
+  // Sizes the columns for the rows that `bytes` of files like the dense
+  // first batch `b` hold, so that they do not grow by doubling (a copy each
+  // time). Its bytes per row are counted low (string bytes, one byte for any
+  // other value, one per delimiter): room reserved beyond the rows is only
+  // address space whose pages are never touched, and at most a row per 8
+  // bytes is reserved. Rows beyond the estimate still fit (by doubling).
+  void reserve_for(const Batch& b, uint64_t bytes) {
+    const size_t rows = b.num_rows;
+    uint64_t batch_bytes = 0;
+    for (const ColumnRef& c : b.columns) {
+      batch_bytes += rows;  // a delimiter or the newline
+      if (!c->type().is_string_like()) {
+        batch_bytes += rows - c->null_count();
+        continue;
+      }
+      const std::string_view* views = c->data<std::string_view>();
+      for (size_t i = 0; i < rows; ++i) batch_bytes += views[i].size();
+    }
+    if (batch_bytes == 0) return;
+    const uint64_t estimate = std::min(bytes * rows / batch_bytes, bytes / 8);
+    for (auto& c : columns_) c->reserve(static_cast<size_t>(estimate));
   }
 
   // Appends a batch's rows to the table's columns as it is read, so that a
