@@ -362,8 +362,9 @@ class StaticJoinOperator final : public Operator {
   }
 
  private:
-  // Stream rows held while the table loads: enough to hide a large table's
-  // load behind the stream's parsing, bounded so that they fit in memory.
+  // Stream rows held while the table loads, bounded so that they fit in
+  // memory. The end of a micro-batch waits anyway: the load hides behind
+  // the first micro-batch's reading and parsing at most.
   static constexpr size_t kMaxDeferredRows = size_t{1} << 20;
   struct Deferred {
     BatchContext ctx;
