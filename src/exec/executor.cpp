@@ -397,11 +397,6 @@ struct Executor::State {
     return any;
   }
 
-  void await_operators() const {
-    for (auto& t : graph.transforms)
-      for (auto& op : t->ops) op->await_ready();
-  }
-
   void run_no_data_batch() { execute(std::vector<std::optional<nlohmann::json>>(graph.sources.size()), false); }
 
   static std::string mode_name(ParseMode m) {
@@ -414,10 +409,8 @@ struct Executor::State {
   }
 };
 
-Executor::Executor(const config::PipelineConfig& config, RunOptions options) {
-  options.background_table_loads = true;
-  state_ = std::make_unique<State>(config, std::move(options));
-}
+Executor::Executor(const config::PipelineConfig& config, RunOptions options)
+    : state_(std::make_unique<State>(config, std::move(options))) {}
 
 Executor::~Executor() = default;
 
@@ -430,7 +423,6 @@ int64_t Executor::next_batch_id() const { return state_->batch_id; }
 bool Executor::run_batch(std::chrono::milliseconds wait) {
   bool ran = state_->run_data_batch(wait);
   if (!ran && !state_->no_data_batch_pending) {
-    state_->await_operators();
     state_->settle();  // idle: let the last batch's cleanup happen now
     return false;
   }
@@ -442,7 +434,6 @@ bool Executor::run_batch(std::chrono::milliseconds wait) {
 void Executor::finish() {
   if (state_->has_state() && state_->needs_batch(kEndOfTime))
     state_->execute(std::vector<std::optional<nlohmann::json>>(state_->graph.sources.size()), true);
-  state_->await_operators();
   state_->settle();
   for (auto& k : state_->graph.sinks) k->sink->close();
 }

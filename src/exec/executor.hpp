@@ -21,10 +21,6 @@ struct RunOptions {
   // Tests replace sinks (capture) and sources (per-batch files); nullptr = registry.
   std::function<std::unique_ptr<Sink>(const SinkContext&)> make_sink;
   std::function<std::unique_ptr<Source>(const SourceContext&)> make_source;
-  // Static tables load on a thread of their own while the sources start; a
-  // run sets it (the Executor), validate and explain do not, so that they
-  // report a bad table when planning.
-  bool background_table_loads = false;
 };
 
 struct Graph;  // plan/graph.hpp

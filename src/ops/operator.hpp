@@ -68,11 +68,6 @@ class Operator {
     (void)ctx;
     (void)out;
   }
-  // Waits for what the operator prepares in the background (a static join's
-  // table), throwing what that threw. end_batch waits too; the executor calls
-  // this when a run idles or ends, so that a bad table stops a run that has
-  // no batch yet as promptly as it did when tables loaded at planning.
-  virtual void await_ready() const {}
   // Holds state that the end of the stream must flush (aggregations, joins).
   virtual bool stateful() const { return false; }
   // Stateful operators learn the output mode of the sink they feed at plan

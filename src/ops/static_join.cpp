@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <future>
 #include <numeric>
 
 #include "ops/join_plan.hpp"
@@ -319,81 +318,15 @@ class BuildSide {
 
 class StaticJoinOperator final : public Operator {
  public:
-  // In the background, the table loads on a thread while the stream runs:
-  // the batches that reach the join before it is loaded wait (up to
-  // kMaxDeferredRows rows) and are joined, in order, once it is, at the
-  // latest at the end of their micro-batch.
-  StaticJoinOperator(JoinPlan plan, std::unique_ptr<StaticTable> table, bool in_background)
+  StaticJoinOperator(JoinPlan plan, std::unique_ptr<StaticTable> table)
       : plan_(std::move(plan)), table_(std::move(table)) {
-    if (in_background) loading_ = std::async(std::launch::async, [this] { load(); });
-    else load();
+    table_->refresh();
+    build_.build(plan_, *table_, {});
   }
 
   SchemaRef output_schema() const override { return plan_.output_schema; }
 
   void push(const BatchContext& ctx, Batch& batch, const Emit& out) override {
-    if (!table_ready(batch.num_rows)) {  // a batch's columns are immutable: keeping them is enough
-      deferred_.push_back(Deferred{ctx, batch, out});
-      deferred_rows_ += batch.num_rows;
-      return;
-    }
-    join_deferred();
-    join_batch(ctx, batch, out);
-  }
-
-  // The micro-batch's rows are all joined before it ends, and one in which
-  // no row reached the join still reports a bad table.
-  void end_batch(const BatchContext&, const Emit&) override {
-    await_ready();
-    join_deferred();
-  }
-
-  // Waits for a background load, throwing what it threw (once: the run ends there).
-  void await_ready() const override {
-    if (loading_.valid()) loading_.get();
-  }
-
-  std::string explain() const override {
-    await_ready();
-    const std::string keys = describe_keys(plan_), residual = describe_residual(plan_);
-    return "StaticJoin " + std::string(join_type_name(plan_.type)) + (keys.empty() ? "" : " [keys: " + keys + "]") +
-           (residual.empty() ? "" : " [condition: " + residual + "]") + " table " + table_->name() + " (" +
-           std::to_string(table_->rows()) + " rows)";
-  }
-
- private:
-  // Stream rows held while the table loads, bounded so that they fit in
-  // memory. The end of a micro-batch waits anyway: the load hides behind
-  // the first micro-batch's reading and parsing at most.
-  static constexpr size_t kMaxDeferredRows = size_t{1} << 20;
-  struct Deferred {
-    BatchContext ctx;
-    Batch batch;
-    Emit out;
-  };
-
-  void load() {
-    table_->refresh();
-    build_.build(plan_, *table_, {});
-  }
-
-
-  // Whether the table is loaded; waits for it when `rows` more would exceed kMaxDeferredRows.
-  bool table_ready(size_t rows) {
-    if (!loading_.valid()) return true;
-    const bool room = deferred_rows_ + rows <= kMaxDeferredRows;
-    if (room && loading_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
-    await_ready();
-    return true;
-  }
-
-  void join_deferred() {
-    for (Deferred& d : deferred_) join_batch(d.ctx, d.batch, d.out);
-    deferred_.clear();
-    deferred_rows_ = 0;
-  }
-
-  void join_batch(const BatchContext& ctx, Batch& batch, const Emit& out) {
     if (ctx.batch_id != checked_batch_) {  // the first batch of a micro-batch: has the table changed?
       checked_batch_ = ctx.batch_id;
       if (table_->refresh()) build_.build(plan_, *table_, ctx.eval);
@@ -407,6 +340,14 @@ class StaticJoinOperator final : public Operator {
     emit_pairs(batch, left, right, out);
   }
 
+  std::string explain() const override {
+    const std::string keys = describe_keys(plan_), residual = describe_residual(plan_);
+    return "StaticJoin " + std::string(join_type_name(plan_.type)) + (keys.empty() ? "" : " [keys: " + keys + "]") +
+           (residual.empty() ? "" : " [condition: " + residual + "]") + " table " + table_->name() + " (" +
+           std::to_string(table_->rows()) + " rows)";
+  }
+
+ private:
   // The (stream row, table row) pairs whose keys match and residual holds,
   // in stream order. The batch is probed through its selection vector: the
   // filtered-out rows are never copied or looked up.
@@ -514,10 +455,6 @@ class StaticJoinOperator final : public Operator {
   BuildSide build_;
   int64_t checked_batch_ = -1;
   std::vector<uint32_t> heads_;  // scratch
-  std::vector<Deferred> deferred_;  // in arrival order
-  size_t deferred_rows_ = 0;
-  // Last, so that it is destroyed first: its destructor waits for the load that uses the members above.
-  mutable std::future<void> loading_;
 };
 
 // Spark's UnsupportedOperationChecker on a static right side, in its words.
@@ -546,7 +483,7 @@ std::unique_ptr<Operator> plan_join(const StepContext& ctx) {
   check_static_type(type, value["type"]);
   auto table = std::make_unique<StaticTable>(ctx.pipeline, *table_config);
   JoinPlan plan = plan_join_condition(ctx.step, ctx.pipeline, type, *ctx.input, *table->schema(), name);
-  return std::make_unique<StaticJoinOperator>(std::move(plan), std::move(table), ctx.background_table_loads);
+  return std::make_unique<StaticJoinOperator>(std::move(plan), std::move(table));
 }
 
 }  // namespace runnel

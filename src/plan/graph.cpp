@@ -81,7 +81,7 @@ std::string window_time_column(const config::StepConfig& step, const std::string
 // streams its union/join steps read. Returns the watermarked column of its
 // output ("" for none).
 std::string plan_steps(const config::PipelineConfig& config, const config::TransformConfig& t, GraphNode& node,
-                       const StreamInfo& input, std::map<std::string, Stream>& streams, const RunOptions& options) {
+                       const StreamInfo& input, std::map<std::string, Stream>& streams) {
   std::string event_time = input.event_time_column;
   node.schema = input.schema;
   auto find_stream = [&streams](const std::string& name) -> const StreamInfo* {
@@ -97,7 +97,6 @@ std::string plan_steps(const config::PipelineConfig& config, const config::Trans
     }
     StepContext ctx{config, step, node.schema, event_time, find_stream};
     ctx.previous = node.ops.empty() ? nullptr : node.ops.back().get();
-    ctx.background_table_loads = options.background_table_loads;
     const SchemaRef input_schema = node.schema;
     node.ops.push_back(kind->plan(ctx));
     node.steps.push_back(PlannedStep{&step, event_time});
@@ -285,7 +284,7 @@ Graph plan_graph(const config::PipelineConfig& config, const RunOptions& options
       node->from = t.from;
       Stream& input = streams[t.from];
       input.consumers->push_back(Edge{node.get(), 0, 0});
-      std::string event_time = plan_steps(config, t, *node, input.info, streams, options);
+      std::string event_time = plan_steps(config, t, *node, input.info, streams);
       transform_nodes[t.name] = node.get();
       streams[t.name] = Stream{{node->schema, event_time}, &node->consumers};
       g.transforms.push_back(std::move(node));

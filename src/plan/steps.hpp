@@ -37,8 +37,6 @@ struct StepContext {
   mutable std::optional<std::string> output_event_time = {};
   // The operator of the step before in this transform (nullptr for the first).
   Operator* previous = nullptr;
-  // Whether a static join loads its table on a thread (RunOptions::background_table_loads).
-  bool background_table_loads = false;
 };
 
 using StepPlanner = std::unique_ptr<Operator> (*)(const StepContext&);

@@ -102,40 +102,6 @@ TEST_CASE("a static join probes only the rows a selection vector shows") {
   CHECK(JoinFixture("left_anti", twice).run(names, visible) == Rows{"u9"});
 }
 
-TEST_CASE("a table loading in the background joins the batches that came meanwhile, in order, in their micro-batch") {
-  char tmpl[] = "/tmp/runnel-static-join-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  const std::filesystem::path dir = tmpl;
-  std::string table = "id,country\n";
-  for (int i = 0; i < 300000; ++i) table += "u" + std::to_string(i) + ",c" + std::to_string(i % 7) + "\n";
-  write_file(dir / "users.csv", table);  // large enough that the first batches come before it is loaded
-  write_file(dir / "p.yaml", R"(
-version: 1
-sources: {clicks: {type: stdin, format: json, schema: "user STRING"}}
-tables: {users: {type: file, path: users.csv, format: csv, header: true, schema: "id STRING, country STRING"}}
-transforms: {t: {from: clicks, steps: [{join: {with: users, type: left_outer, on: "user = id"}}]}}
-sinks: {out: {from: t, type: stdout, format: json}}
-)");
-  RunOptions options;
-  options.background_table_loads = true;
-  Graph graph = plan_graph(config::load_pipeline((dir / "p.yaml").string()), options);
-  Operator& join = *graph.transforms[0]->ops[0];
-  const Schema& schema = *graph.sources[0]->source->schema();
-  std::vector<std::string> rows;
-  Emit out = [&](Batch& b) {
-    for (size_t i = 0; i < b.size(); ++i) rows.push_back(test::row_text(b, b.row(i)));
-  };
-  BatchContext ctx;
-  for (const char* name : {"u299999", "x", "u8"}) {
-    Batch batch = users(schema, {name});
-    join.push(ctx, batch, out);
-  }
-  join.end_batch(ctx, out);
-  CHECK(rows == std::vector<std::string>{"u299999|u299999|c0", "x|null|null", "u8|u8|c1"});
-  CHECK(join.explain() == "StaticJoin LeftOuter [keys: user = id] table users (300000 rows)");
-  std::filesystem::remove_all(dir);
-}
-
 TEST_CASE("a static table whose first rows misjudge its size is read whole") {
   // The columns are sized from the first batch's bytes per row: here far too
   // few rows (long ids first) and far too many (short ids first).
