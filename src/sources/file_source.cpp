@@ -347,13 +347,16 @@ class FileSource final : public Source {
 
 const config::OptionTable& file_source_options() { return kOptions; }
 
-std::string list_source_files(const std::string& path) {
+SourceFiles list_source_files(const std::string& path) {
   require_directory(fixed_directory(path));
   std::vector<FileInfo> files = list_files(path);
   std::sort(files.begin(), files.end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
-  std::string listing;
-  for (auto& f : files) listing += f.path + '\t' + std::to_string(f.size) + '\t' + std::to_string(f.mtime_ns) + '\n';
-  return listing;
+  SourceFiles out;
+  for (auto& f : files) {
+    out.listing += f.path + '\t' + std::to_string(f.size) + '\t' + std::to_string(f.mtime_ns) + '\n';
+    out.bytes += f.size;
+  }
+  return out;
 }
 
 std::unique_ptr<Source> make_file_source(RecordInput input, FileSourceOptions options) {
@@ -366,6 +369,7 @@ std::unique_ptr<Source> create_file_source(const SourceContext& ctx) {
   FileSourceOptions o;
   o.path = ctx.pipeline.resolve_path(node.required("path").str());
   o.bounded_run = ctx.bounded_run;
+  if (ctx.chunk_bytes) o.chunk_bytes = ctx.chunk_bytes;
   if (auto n = node["max_files_per_trigger"]; n.defined()) {
     o.max_files_per_trigger = n.integer();
     if (*o.max_files_per_trigger <= 0) n.fail("must be a positive number of files");

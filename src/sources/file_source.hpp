@@ -38,8 +38,12 @@ std::unique_ptr<Source> create_file_source(const SourceContext& ctx);
 std::unique_ptr<Source> make_file_source(RecordInput input, FileSourceOptions options);
 // The files a file source over `path` could take, with their sizes and
 // modification times, as text: equal listings mean unchanged files (how the
-// stream-static join tells that its table must be read again). Throws as
-// make_file_source does.
-std::string list_source_files(const std::string& path);
+// stream-static join tells that its table must be read again); and their
+// total size. Throws as make_file_source does.
+struct SourceFiles {
+  std::string listing;
+  uint64_t bytes = 0;
+};
+SourceFiles list_source_files(const std::string& path);
 
 }  // namespace runnel

@@ -52,6 +52,9 @@ struct SourceContext {
   const config::ConnectorConfig& config;
   // Under trigger once/available_now a source reports only data present at start.
   bool bounded_run = false;
+  // A file source's bytes read and parsed at a time; 0 for its default
+  // (FileSourceOptions::chunk_bytes).
+  size_t chunk_bytes = 0;
 };
 
 struct SourceType {

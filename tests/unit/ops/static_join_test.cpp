@@ -101,3 +101,21 @@ TEST_CASE("a static join probes only the rows a selection vector shows") {
   CHECK(JoinFixture("left_semi", twice).run(names, visible) == Rows{"u1", "u2"});
   CHECK(JoinFixture("left_anti", twice).run(names, visible) == Rows{"u9"});
 }
+
+TEST_CASE("a static table whose first rows misjudge its size is read whole") {
+  // The columns are sized from the first batch's bytes per row: here far too
+  // few rows (long ids first) and far too many (short ids first).
+  auto csv = [](int long_rows, int short_rows, bool long_first) {
+    std::string rows[2];
+    for (int i = 0; i < long_rows; ++i) rows[0] += "long-id-" + std::string(200, 'x') + std::to_string(i) + ",L\n";
+    for (int i = 0; i < short_rows; ++i) rows[1] += "s" + std::to_string(i) + ",S\n";
+    return "id,country\n" + rows[long_first ? 0 : 1] + rows[long_first ? 1 : 0];
+  };
+  const std::string last_long = "long-id-" + std::string(200, 'x') + "4999";
+  using Rows = std::vector<std::string>;
+  const Rows expected = {last_long + "|" + last_long + "|L", "s0|s0|S", "s49999|s49999|S"};
+  CHECK(JoinFixture("inner", csv(5000, 50000, true)).run({"s0", last_long, "s49999"}, {0, 1, 2}) == expected);
+  CHECK(JoinFixture("inner", csv(5000, 50000, false)).run({"s0", last_long, "s49999"}, {0, 1, 2}) == expected);
+  JoinFixture fixture("inner", csv(5000, 50000, false));
+  CHECK(fixture.graph.transforms[0]->ops[0]->explain() == "StaticJoin Inner [keys: user = id] table users (55000 rows)");
+}
