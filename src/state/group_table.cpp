@@ -95,14 +95,6 @@ GroupTable::GroupTable(std::vector<DataType> key_types) {
   slots_.assign(16, kEmpty);
 }
 
-void GroupTable::reserve(size_t groups) {
-  for (auto& k : keys_) k->reserve(groups);
-  hashes_.reserve(groups);
-  size_t capacity = slots_.size();
-  while ((groups + 1) * 2 > capacity) capacity *= 2;  // find_or_insert's load factor
-  if (capacity != slots_.size()) rehash(capacity);
-}
-
 void GroupTable::hash_rows(const std::vector<const Column*>& keys, const uint32_t* rows, size_t n) {
   row_hashes_.assign(n, 0);
   uint64_t* out = row_hashes_.data();
@@ -132,7 +124,7 @@ uint32_t GroupTable::insert(const std::vector<const Column*>& keys, uint32_t row
     Column& dst = *keys_[k];
     // Strings are copied into the state's own arena: sharing the input's arena
     // would keep every input batch alive as long as the state.
-    if (!share_strings_ && dst.type().is_string_like() && keys[k]->is_valid(row))
+    if (dst.type().is_string_like() && keys[k]->is_valid(row))
       dst.append_string(keys[k]->data<std::string_view>()[row]);
     else dst.append_from(*keys[k], row);
   }

@@ -29,13 +29,7 @@ class GroupTable {
   explicit GroupTable(std::vector<DataType> key_types);
 
   size_t size() const { return hashes_.size(); }
-  // Makes room for `groups` groups up front (a join's build side of known
-  // size), so inserting that many never rehashes or regrows.
-  void reserve(size_t groups);
   const std::vector<ColumnRef>& key_columns() const { return keys_; }
-  // For keys read from columns that live as long as the table (a join's
-  // build side): their strings are shared, not copied into the table's arena.
-  void share_key_strings() { share_strings_ = true; }
 
   // For the rows rows[0..n) of `keys` (columns of the key types), writes each
   // row's group id to group_ids[0..n), inserting the groups not seen yet.
@@ -151,7 +145,6 @@ class GroupTable {
   int64_t now_ms_ = 0;
   std::vector<int64_t> touched_ms_;   // per group, with a TTL or recency
   bool recency_ = false;
-  bool share_strings_ = false;
   size_t spilled_ = 0;
   int64_t spilled_min_touched_ms_ = INT64_MAX;  // with a TTL: the oldest touch among the spilled groups
   std::vector<uint64_t> filter_;      // Bloom filter bits of the spilled keys' hashes

@@ -358,30 +358,14 @@ TEST_CASE("with a TTL, spilled groups that ran out come back for expire(); one a
   CHECK(table.spilled() == 0);
 }
 
-TEST_CASE("reserve keeps the groups there are and makes room for more") {
-  GroupTable table({DataType::of(TypeId::Long)});
-  auto c = Column::make(DataType::of(TypeId::Long));
-  for (int64_t v = 0; v < 1000; ++v) c->append(v * 7919);
-  CHECK(groups_of(table, {c.get()}, 3) == std::vector<uint32_t>{0, 1, 2});
-  table.reserve(1000);
-  CHECK(groups_of(table, {c.get()}, 3) == std::vector<uint32_t>{0, 1, 2});
-  auto ids = groups_of(table, {c.get()}, 1000);
-  CHECK(ids == all_rows(1000));
-  CHECK(table.size() == 1000);
-}
-
-TEST_CASE("many keys: inserted and found in bulk past the hash chunk and prefetch distances; shared strings") {
+TEST_CASE("many keys: inserted and found in bulk past the hash chunk and prefetch distances") {
   const size_t n = 10000;  // more than one chunk of hashed rows (4096)
   auto words = Column::make(DataType::of(TypeId::String));
   for (size_t i = 0; i < n; ++i) words->append_string("k" + std::to_string(i % 7000));
   GroupTable table({DataType::of(TypeId::String)});
-  table.share_key_strings();
-  table.reserve(7000);
   auto ids = groups_of(table, {words.get()}, n);
   CHECK(table.size() == 7000);
   for (size_t i = 0; i < n; ++i) CHECK(ids[i] == i % 7000);
-  // Shared: the table's key views point into the input's arena, which it keeps alive.
-  CHECK(table.key_columns()[0]->data<std::string_view>()[5].data() == words->data<std::string_view>()[5].data());
 
   auto probe = Column::make(DataType::of(TypeId::String));
   for (size_t i = 0; i < n; ++i) probe->append_string((i % 3 ? "k" : "x") + std::to_string(i));
