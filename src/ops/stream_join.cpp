@@ -28,8 +28,13 @@
 // fresh columns and renumbered, keeping their groups (amortised: each row is
 // copied a bounded number of times); keys with no rows left on either side
 // are dropped then. A checkpoint keeps one store entry per live row (side,
-// sequence number -> matched flag and values); a save writes the rows added
-// or newly matched since the last one and removes the evicted ones.
+// join key, sequence number -> matched flag and values) and, for a row with
+// an eviction time, one in an index by that time; a save writes the rows
+// added or newly matched since the last one and removes the evicted ones.
+// Under state_memory_limit the least recently touched keys spill with their
+// rows on both sides; a row of a spilled key reads them back (one seek per
+// side) before it probes, and the watermark reads back, through the index,
+// the keys with rows it evicts.
 #include <algorithm>
 #include <deque>
 #include <functional>
@@ -321,7 +326,7 @@ class SideBuffer {
       if (!alive_[r] || keep[group_[r]]) continue;
       alive_[r] = 0;
       ++dropped;
-      if (due_at_[r] != kNoDue) min_due = std::min(min_due, due_at_[r]);
+      min_due = std::min(min_due, due_of(r));
     }
     for (uint32_t g = 0; g < members_.size(); ++g)
       if (!keep[g]) std::vector<uint32_t>().swap(members_[g]);
@@ -356,7 +361,6 @@ class SideBuffer {
     keep_only(ids_, keep);
     keep_only(matched_, keep);
     keep_only(group_, keep);
-    keep_only(due_at_, keep);
     alive_.assign(keep.size(), 1);
     for (auto& group : members_)  // live rows only, so every one moves
       for (uint32_t& r : group) r = moved_to[r];
@@ -375,7 +379,7 @@ class SideBuffer {
   // The rows and their per-group lists (the shared key table is the operator's to count).
   size_t memory_bytes() const {
     size_t bytes =
-        rows() * (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t) + 2) + members_.capacity() * sizeof(members_[0]);
+        rows() * (sizeof(uint64_t) + 2 * sizeof(uint32_t) + 2) + members_.capacity() * sizeof(members_[0]);
     for (auto& c : columns_) {
       bytes += c->capacity() * std::max<size_t>(physical_width(c->id()), 1);
       if (c->type().is_string_like()) bytes += c->arena().bytes_used();
@@ -409,7 +413,9 @@ class SideBuffer {
       codec::put<uint8_t>(value, matched_[r]);
       for (auto& c : columns_) put_any(value, *c, r);
       store.put(row_key(group_key, ids_[r], key), value);
-      if (ids_[r] >= saved_ids_ && due_at_[r] != kNoDue) store.put(index_key(due_at_[r], ids_[r], key), group_key);
+      if (ids_[r] < saved_ids_) continue;  // saved before: its index entry is there
+      const int64_t due = due_of(r);
+      if (due != kNoDue) store.put(index_key(due, ids_[r], key), group_key);
     }
     saved_ids_ = next_id_;
     dirty_.clear();
@@ -513,12 +519,34 @@ class SideBuffer {
     return key;
   }
 
+  // The watermark that evicts row r (kNoDue: only the end), as index() had
+  // it: the side's event time plus the offset, or the time in the row's key,
+  // which the key table keeps (a window key's end: its second field).
+  int64_t due_of(uint32_t r) const {
+    const Eviction& e = spec_.eviction;
+    const Column* time = nullptr;
+    size_t at = r;
+    int64_t offset = 0;
+    if (e.key_ordinal) {
+      size_t flat = 0;
+      for (size_t k = 0; k < *e.key_ordinal; ++k) flat += std::max<size_t>(plan_.keys[k].type.fields.size(), 1);
+      if (plan_.keys[*e.key_ordinal].type.id == TypeId::Struct) ++flat;
+      time = keys_.key_columns()[flat].get();
+      at = group_[r];
+    } else if (e.offset_us && spec_.event_time) {
+      time = &time_column(*columns_[*spec_.event_time]);
+      offset = *e.offset_us;
+    }
+    return time && time->is_valid(at) ? time->data<int64_t>()[at] - offset : kNoDue;
+  }
+
   // The store keys of evicted row r, for the next save to remove.
   void note_removed(uint32_t r) {
     std::string group_key, key;
     keys_.encode_key(group_[r], group_key);
     removed_.push_back(row_key(group_key, ids_[r], key));
-    if (due_at_[r] != kNoDue) removed_.push_back(index_key(due_at_[r], ids_[r], key));
+    const int64_t due = due_of(r);
+    if (due != kNoDue) removed_.push_back(index_key(due, ids_[r], key));
   }
 
   // fn(encoded join key, sequence number) for each stored row of the side, in key order.
@@ -544,7 +572,6 @@ class SideBuffer {
     group_.clear();
     members_.clear();
     ids_.clear();
-    due_at_.clear();
     matched_.clear();
     alive_.clear();
     due_.clear();
@@ -623,9 +650,7 @@ class SideBuffer {
       group_.push_back(g);
       members_[g].push_back(r);
       // Evicted once the watermark reaches time - offset (a null time: only at the end).
-      const bool due = time && time->is_valid(rows[i]);
-      due_at_.push_back(due ? time->data<int64_t>()[rows[i]] - offset : kNoDue);
-      if (due) due_.push(due_at_.back(), r);
+      if (time && time->is_valid(rows[i])) due_.push(time->data<int64_t>()[rows[i]] - offset, r);
     }
     live_ += n;
   }
@@ -639,7 +664,6 @@ class SideBuffer {
   // from one array, not by chasing a link per row through the whole buffer.
   std::vector<std::vector<uint32_t>> members_;
   std::vector<uint64_t> ids_;  // per row: its sequence number (in its store key)
-  std::vector<int64_t> due_at_;  // per row: the watermark that evicts it, kNoDue for only the end
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
   DueRows due_;
@@ -681,7 +705,7 @@ class StreamJoinOperator final : public Operator {
     if (input.num_rows == 0) return;
     std::vector<ColumnRef> keys = key_columns(plan_.keys, side == kRight, input, ctx.eval);
     const uint32_t known = static_cast<uint32_t>(keys_.size());
-    keys_.set_now(ctx.batch_id);
+    keys_.set_now(ctx.batch_id);  // a key's touch time, for the recency a spill goes by: its last batch
     group_rows(keys, input.num_rows);
     if (!spilled_keys_.empty()) reload_new_keys(known);
     std::vector<uint32_t> mine, theirs;
