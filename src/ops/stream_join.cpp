@@ -217,7 +217,7 @@ class SpilledKeys {
   size_t memory_bytes() const { return (hashes_.capacity() + reloaded_.capacity()) * sizeof(uint64_t); }
 
   // At a spill: the keys brought back since the last one go, `added` come in.
-  void update(std::vector<uint64_t> added) {
+  [[gnu::cold]] void update(std::vector<uint64_t> added) {
     std::sort(reloaded_.begin(), reloaded_.end());
     std::vector<uint64_t> left;
     std::set_difference(hashes_.begin(), hashes_.end(), reloaded_.begin(), reloaded_.end(), std::back_inserter(left));
@@ -231,6 +231,9 @@ class SpilledKeys {
  private:
   std::vector<uint64_t> hashes_, reloaded_;
 };
+
+// Restore and spill paths are marked cold: run per batch at most, they must not
+// take the inlining budget of the probe and buffer loops in this file.
 
 // One side's buffered rows. Their groups are those of the key table both
 // sides share (`keys`): a new row's one lookup finds the group it probes on
@@ -319,7 +322,7 @@ class SideBuffer {
   // Spill: drops the live rows of the groups whose keep[g] is clear from
   // memory only (the store holds them as just saved, so this follows a save).
   // Returns how many, and lowers min_due to their earliest eviction time.
-  size_t spill(const std::vector<uint8_t>& keep, int64_t& min_due) {
+  [[gnu::cold]] size_t spill(const std::vector<uint8_t>& keep, int64_t& min_due) {
     RUNNEL_ASSERT(tracking_ && dirty_.empty() && removed_.empty());
     size_t dropped = 0;
     for (uint32_t r = 0; r < rows(); ++r) {
@@ -423,7 +426,7 @@ class SideBuffer {
   }
 
   // The side's rows from the store, grouped in the (shared) key table.
-  void load(const StateStore& store) {
+  [[gnu::cold]] void load(const StateStore& store) {
     clear_rows();
     StoredRows stored(spec_);
     store.for_each_with_prefix(std::string(1, side_tag()), [&](std::string_view key, std::string_view value) {
@@ -436,7 +439,7 @@ class SideBuffer {
   // A restart under a memory limit: nothing is loaded, every stored row is a
   // spilled one. Calls fn with each stored join key (encoded, once) and
   // returns the side's stored rows.
-  size_t scan_spilled(const StateStore& store, const std::function<void(std::string_view)>& fn) {
+  [[gnu::cold]] size_t scan_spilled(const StateStore& store, const std::function<void(std::string_view)>& fn) {
     clear_rows();
     size_t n = 0;
     std::string last;
@@ -449,7 +452,7 @@ class SideBuffer {
   }
 
   // Calls fn(encoded join key) for the side's stored rows (a key once).
-  void for_each_stored_key(const StateStore& store, const std::function<void(std::string_view)>& fn) const {
+  [[gnu::cold]] void for_each_stored_key(const StateStore& store, const std::function<void(std::string_view)>& fn) const {
     bool first = true;
     std::string last;
     for_each_stored_row(store, [&](std::string_view group_key, uint64_t) {
@@ -458,7 +461,7 @@ class SideBuffer {
   }
 
   // Calls fn(encoded join key) for each stored row evicted at `bound` (a range of the index, no more).
-  void for_each_due_key(const StateStore& store, int64_t bound,
+  [[gnu::cold]] void for_each_due_key(const StateStore& store, int64_t bound,
                         const std::function<void(std::string_view)>& fn) const {
     std::string begin, end;
     index_key(kNoDue, 0, begin);
@@ -469,7 +472,7 @@ class SideBuffer {
 
   // The stored rows of the join keys `group_keys` (encoded; keys not in
   // memory) back into memory; found[i] is set when key i had some. Returns how many.
-  size_t reload(const StateStore& store, const std::vector<std::string>& group_keys, std::vector<uint8_t>& found) {
+  [[gnu::cold]] size_t reload(const StateStore& store, const std::vector<std::string>& group_keys, std::vector<uint8_t>& found) {
     StoredRows stored(spec_);
     std::string prefix;
     for (size_t i = 0; i < group_keys.size(); ++i) {
@@ -550,7 +553,7 @@ class SideBuffer {
   }
 
   // fn(encoded join key, sequence number) for each stored row of the side, in key order.
-  void for_each_stored_row(const StateStore& store,
+  [[gnu::cold]] void for_each_stored_row(const StateStore& store,
                            const std::function<void(std::string_view, uint64_t)>& fn) const {
     store.for_each_with_prefix(std::string(1, side_tag()), [&](std::string_view key, std::string_view) {
       if (key.size() < 9) fail(ErrorKind::Internal, "corrupt join state: short key");
@@ -559,7 +562,7 @@ class SideBuffer {
   }
 
   // Before the first save: the store holds an older run's rows.
-  void store_clear_side(StateStore& store) const {
+  [[gnu::cold]] void store_clear_side(StateStore& store) const {
     std::vector<std::string> keys;
     for (char tag : {side_tag(), index_tag()})
       store.for_each_with_prefix(std::string(1, tag),
@@ -605,7 +608,7 @@ class SideBuffer {
   };
 
   // Appends stored rows (already in the store: nothing to save) and groups them. Returns how many.
-  size_t add_stored(StoredRows& stored) {
+  [[gnu::cold]] size_t add_stored(StoredRows& stored) {
     const size_t n = stored.ids.size();
     if (n == 0) return 0;
     std::vector<ColumnRef> values;
@@ -756,7 +759,7 @@ class StreamJoinOperator final : public Operator {
     for (auto& s : sides_) s.save(store);
   }
 
-  void load_state(const StateStore& store) override {
+  [[gnu::cold]] void load_state(const StateStore& store) override {
     keys_ = GroupTable(flat_key_types(plan_.keys));
     if (!spills()) {
       for (auto& s : sides_) s.load(store);
@@ -778,7 +781,7 @@ class StreamJoinOperator final : public Operator {
   }
 
   // Keeps the most recently touched keys, each with its rows on both sides; the rest stay in the store only.
-  void spill(const StateStore& store) override {
+  [[gnu::cold]] void spill(const StateStore& store) override {
     const size_t bytes = memory_bytes();
     if (!spills() || keys_.size() == 0 || bytes <= state_memory_) return;
     spill_store_ = &store;
@@ -809,7 +812,7 @@ class StreamJoinOperator final : public Operator {
   }
 
   // The hashes of encoded join keys (each once).
-  std::vector<uint64_t> hashes_of(std::vector<std::string> keys) {
+  [[gnu::cold]] std::vector<uint64_t> hashes_of(std::vector<std::string> keys) {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     std::vector<uint64_t> hashes;
@@ -834,14 +837,16 @@ class StreamJoinOperator final : public Operator {
   }
 
   // The keys of a batch new to memory (groups from `first` on) that may be spilled: their rows back.
-  void reload_new_keys(uint32_t first) {
+  [[gnu::cold]] void reload_new_keys(uint32_t first) {
     std::vector<std::string> keys;
     std::vector<uint32_t> groups;
     for (uint32_t g = first; g < keys_.size(); ++g) {
       if (!spilled_keys_.may_hold(keys_.hash(g))) continue;
       keys.emplace_back();
       keys_.encode_key(g, keys.back());
-      groups.push_back(g);
+      // emplace_back, here and in reload_due: more calls of vector<uint32_t>::push_back in this
+      // file and GCC stops inlining it in index(), the buffer's per-row loop (callgrind: +1.7%).
+      groups.emplace_back(g);
     }
     reload_keys(keys, groups);
   }
@@ -849,7 +854,7 @@ class StreamJoinOperator final : public Operator {
   // Before eviction: the spilled keys with rows this batch evicts come back
   // (at the end of the stream all of them), so that eviction and the outer
   // join's null rows go exactly as if they had stayed in memory.
-  void reload_due(const BatchContext& ctx) {
+  [[gnu::cold]] void reload_due(const BatchContext& ctx) {
     if (spilled_rows_[kLeft] + spilled_rows_[kRight] == 0) return;
     const bool all = ctx.end_of_stream || ctx.watermark_us == kEndOfTime;
     keys_.set_now(ctx.batch_id);
@@ -860,7 +865,7 @@ class StreamJoinOperator final : public Operator {
       const uint32_t g = keys_.find_or_insert_encoded(key);
       if (g != known + groups.size()) return;
       keys.emplace_back(key);
-      groups.push_back(g);
+      groups.emplace_back(g);
     };
     for (Side side : {kLeft, kRight}) {
       const SideBuffer& s = sides_[side];
@@ -875,7 +880,7 @@ class StreamJoinOperator final : public Operator {
   }
 
   // The stored rows of spilled keys `keys` (encoded; in memory as groups `groups`, with no rows yet), both sides.
-  void reload_keys(const std::vector<std::string>& keys, const std::vector<uint32_t>& groups) {
+  [[gnu::cold]] void reload_keys(const std::vector<std::string>& keys, const std::vector<uint32_t>& groups) {
     if (keys.empty()) return;
     std::vector<uint8_t> found(keys.size(), 0);
     for (Side side : {kLeft, kRight}) spilled_rows_[side] -= sides_[side].reload(*spill_store_, keys, found);
