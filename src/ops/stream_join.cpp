@@ -390,10 +390,14 @@ class SideBuffer {
     return bytes;
   }
 
+  // Under a memory limit the store also indexes the rows by eviction time
+  // (only spilled rows need it, but a restart cannot tell which those were).
+  void keep_index() { indexed_ = true; }
+
   // The rows added or newly matched since the last save, and the evicted
   // ones. A row's entry is keyed (side, join key, sequence number), so one
-  // key's rows are adjacent; a row with an eviction time also has an index
-  // entry (side's index tag, time, sequence number -> join key), written once.
+  // key's rows are adjacent; with the index, a row with an eviction time also
+  // has an entry (side's index tag, time, sequence number -> join key), written once.
   void save(StateStore& store) const {
     if (!tracking_) {
       store_clear_side(store);
@@ -416,7 +420,7 @@ class SideBuffer {
       codec::put<uint8_t>(value, matched_[r]);
       for (auto& c : columns_) put_any(value, *c, r);
       store.put(row_key(group_key, ids_[r], key), value);
-      if (ids_[r] < saved_ids_) continue;  // saved before: its index entry is there
+      if (!indexed_ || ids_[r] < saved_ids_) continue;  // saved before: its index entry is there
       const int64_t due = due_of(r);
       if (due != kNoDue) store.put(index_key(due, ids_[r], key), group_key);
     }
@@ -425,8 +429,10 @@ class SideBuffer {
     removed_.clear();
   }
 
-  // The side's rows from the store, grouped in the (shared) key table.
-  [[gnu::cold]] void load(const StateStore& store) {
+  // The side's rows from the store, grouped in the (shared) key table. With
+  // `rewrite` (the store has the index and this run keeps none, or the
+  // reverse) the first save writes the side anew.
+  [[gnu::cold]] void load(const StateStore& store, bool rewrite) {
     clear_rows();
     StoredRows stored(spec_);
     store.for_each_with_prefix(std::string(1, side_tag()), [&](std::string_view key, std::string_view value) {
@@ -434,6 +440,7 @@ class SideBuffer {
     });
     add_stored(stored);
     start_tracking();
+    tracking_ = !rewrite;
   }
 
   // A restart under a memory limit: nothing is loaded, every stored row is a
@@ -548,7 +555,7 @@ class SideBuffer {
     std::string group_key, key;
     keys_.encode_key(group_[r], group_key);
     removed_.push_back(row_key(group_key, ids_[r], key));
-    const int64_t due = due_of(r);
+    const int64_t due = indexed_ ? due_of(r) : kNoDue;
     if (due != kNoDue) removed_.push_back(index_key(due, ids_[r], key));
   }
 
@@ -676,6 +683,7 @@ class SideBuffer {
   mutable std::vector<uint32_t> dirty_;       // rows added or newly matched
   mutable std::vector<std::string> removed_;  // store keys of evicted rows
   mutable uint64_t saved_ids_ = 0;            // rows numbered below it have their index entry
+  bool indexed_ = false;                      // whether the store indexes the rows by eviction time
 };
 
 class StreamJoinOperator final : public Operator {
@@ -757,12 +765,22 @@ class StreamJoinOperator final : public Operator {
 
   void save_state(StateStore& store) const override {
     for (auto& s : sides_) s.save(store);
+    if (spills() == index_marked_) return;
+    if (spills())
+      store.put(kIndexMarker, "");
+    else
+      store.remove(kIndexMarker);
+    index_marked_ = spills();
   }
 
   [[gnu::cold]] void load_state(const StateStore& store) override {
     keys_ = GroupTable(flat_key_types(plan_.keys));
-    if (!spills()) {
-      for (auto& s : sides_) s.load(store);
+    index_marked_ = store.get(kIndexMarker).has_value();
+    // Without the index a limit cannot find spilled rows by eviction time: all is loaded and the first save
+    // writes it (spilled after that commit); a run without a limit drops it likewise.
+    if (!spills() || !index_marked_) {
+      if (spills()) keys_.track_recency();
+      for (auto& s : sides_) s.load(store, spills() != index_marked_);
       return;
     }
     // Under a limit nothing is loaded: rows and the watermark bring keys back as they need them.
@@ -778,6 +796,7 @@ class StreamJoinOperator final : public Operator {
   void set_state_memory(size_t budget_bytes) override {
     state_memory_ = budget_bytes;
     keys_.track_recency();
+    for (auto& s : sides_) s.keep_index();
   }
 
   // Keeps the most recently touched keys, each with its rows on both sides; the rest stay in the store only.
@@ -1066,6 +1085,9 @@ class StreamJoinOperator final : public Operator {
   // those keys, and per side their row count and a lower bound of their
   // eviction times (past it, the watermark looks in the store's index).
   size_t state_memory_ = 0;
+  // The store's entry that says it indexes the rows by eviction time (written with the index, removed with it).
+  static constexpr std::string_view kIndexMarker = "I";
+  mutable bool index_marked_ = false;
   const StateStore* spill_store_ = nullptr;
   SpilledKeys spilled_keys_;
   size_t spilled_rows_[2] = {0, 0};
