@@ -28,8 +28,8 @@
 // fresh columns and renumbered, keeping their groups (amortised: each row is
 // copied a bounded number of times); keys with no rows left on either side
 // are dropped then. A checkpoint keeps one store entry per live row (side,
-// join key, sequence number -> matched flag and values) and, for a row with
-// an eviction time, one in an index by that time; a save writes the rows
+// join key, sequence number -> matched flag and values) and, under a memory
+// limit, for a row with an eviction time one in an index by that time; a save writes the rows
 // added or newly matched since the last one and removes the evicted ones.
 // Under state_memory_limit the least recently touched keys spill with their
 // rows on both sides; a row of a spilled key reads them back (one seek per
