@@ -150,6 +150,49 @@ void Column::append_from(const Column& src, size_t i) {
   }
 }
 
+void Column::keep_rows(const uint32_t* rows, size_t n) {
+  // rows[k] >= k, so each read comes before the write that could overwrite it.
+  switch (type_.id) {
+    case TypeId::Null: break;
+    case TypeId::Struct:
+      for (auto& c : children_) c->keep_rows(rows, n);
+      break;
+    case TypeId::Array: keep_array_rows(rows, n); break;
+    default:
+      if (type_.is_string_like()) {
+        const std::shared_ptr<Arena> old = std::exchange(arena_, std::make_shared<Arena>());
+        std::string_view* views = data<std::string_view>();
+        for (size_t k = 0; k < n; ++k) views[k] = is_valid(rows[k]) ? arena_->copy(views[rows[k]]) : std::string_view{};
+      } else {
+        switch (physical_width(type_.id)) {
+          case 1: keep_values<uint8_t>(rows, n); break;
+          case 4: keep_values<uint32_t>(rows, n); break;
+          default: keep_values<uint64_t>(rows, n); break;
+        }
+      }
+  }
+  if (!validity_.empty()) {
+    for (size_t k = 0; k < n; ++k) {
+      const uint64_t bit = uint64_t{1} << (k & 63);
+      validity_[k >> 6] = is_valid(rows[k]) ? validity_[k >> 6] | bit : validity_[k >> 6] & ~bit;
+    }
+    validity_.resize((n + 63) / 64);
+  }
+  size_ = n;
+}
+
+// The kept rows' elements and lengths are read before any offset is overwritten.
+void Column::keep_array_rows(const uint32_t* rows, size_t n) {
+  uint32_t* offsets = data<uint32_t>();
+  std::vector<uint32_t> elements, lengths(n);
+  for (size_t k = 0; k < n; ++k) {
+    lengths[k] = offsets[rows[k] + 1] - offsets[rows[k]];
+    for (uint32_t e = offsets[rows[k]]; e < offsets[rows[k] + 1]; ++e) elements.push_back(e);
+  }
+  for (size_t k = 0; k < n; ++k) offsets[k + 1] = offsets[k] + lengths[k];
+  children_[0]->keep_rows(elements.data(), elements.size());
+}
+
 ColumnRef Column::gather(const uint32_t* sel, size_t n) const {
   auto out = make(type_, n);
   size_t width = physical_width(type_.id);

@@ -97,11 +97,23 @@ class Column {
 
   // Copies rows sel[0..n) of this column into a new column (sel == nullptr: rows 0..n).
   ColumnRef gather(const uint32_t* sel, size_t n) const;
+  // Keeps rows rows[0..n) (ascending) as rows 0..n, in place: a buffer that
+  // drops rows again and again (a join side's compaction) reuses its memory
+  // instead of faulting in a fresh copy each time. Strings are copied into a
+  // fresh arena (views of the old one may still be shared), freeing the
+  // dropped rows' bytes.
+  void keep_rows(const uint32_t* rows, size_t n);
   // Appends row i of `src` (same type) to this column; for slow paths (explode, state).
   void append_from(const Column& src, size_t i);
 
  private:
   void materialize_validity();
+  template <class T>
+  void keep_values(const uint32_t* rows, size_t n) {
+    T* values = data<T>();
+    for (size_t k = 0; k < n; ++k) values[k] = values[rows[k]];
+  }
+  void keep_array_rows(const uint32_t* rows, size_t n);
   // After appending row size_-1: keep the bitmap covering it, marked valid.
   void grow_validity() {
     if (validity_.empty()) return;

@@ -24,10 +24,10 @@
 // append-only columns (strings copied into the buffer's own arena), per group
 // its live rows in arrival order, a matched flag, and the rows by eviction
 // time (DueRows) so eviction pops only what goes. Evicted rows stay in the columns
-// until they outnumber the live ones; then the live rows are copied into
-// fresh columns and renumbered, keeping their groups (amortised: each row is
-// copied a bounded number of times); keys with no rows left on either side
-// are dropped then. A checkpoint keeps one store entry per live row (side,
+// until they outnumber the live ones; then the live rows move down in place
+// (the columns keep their memory) and are renumbered, keeping their groups
+// (amortised: each row is copied a bounded number of times); keys with no
+// rows left on either side are dropped then. A checkpoint keeps one store entry per live row (side,
 // join key, sequence number -> matched flag and values) and, under a memory
 // limit, for a row with an eviction time one in an index by that time; a save writes the rows
 // added or newly matched since the last one and removes the evicted ones.
@@ -255,6 +255,13 @@ class SideBuffer {
     matched_[r] = 1;
     dirty_.push_back(r);
   }
+  // A batch's matches are all over the buffer: their flags are asked for ahead.
+  void set_matched(const std::vector<uint32_t>& rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (i + kAhead < rows.size()) __builtin_prefetch(&matched_[rows[i + kAhead]], 1);
+      set_matched(rows[i]);
+    }
+  }
 
   // Calls fn(row) for the live rows of group g, in arrival order (evicted rows are unlinked).
   template <class Fn>
@@ -312,9 +319,9 @@ class SideBuffer {
     }
     for (uint32_t r : gone) {
       alive_[r] = 0;
-      unlink(r);
       if (tracking_) note_removed(r);
     }
+    unlink_all(gone);
     live_ -= gone.size();
     return gone;
   }
@@ -338,8 +345,8 @@ class SideBuffer {
     return dropped;
   }
 
-  // Once dead rows outnumber live ones: keeps only the live rows (they keep
-  // their groups: nothing is hashed again). Returns whether it did.
+  // Once dead rows outnumber live ones: keeps only the live rows, in place
+  // (they keep their groups: nothing is hashed again). Returns whether it did.
   bool compact_if_sparse() {
     if (rows() - live_ <= live_ && live_ > 0) return false;
     if (rows() == live_) return false;
@@ -352,18 +359,17 @@ class SideBuffer {
     std::vector<uint32_t> keep;
     for (uint32_t r = 0; r < rows(); ++r)
       if (alive_[r]) keep.push_back(r);
-    std::vector<ColumnRef> old = columns_;
-    reset_columns();
-    for (size_t c = 0; c < columns_.size(); ++c) append_rows(*columns_[c], *old[c], keep);
+    for (auto& c : columns_) c->keep_rows(keep.data(), keep.size());
     std::vector<uint32_t> moved_to(rows(), kNone);
     for (size_t i = 0; i < keep.size(); ++i) moved_to[keep[i]] = static_cast<uint32_t>(i);
     std::vector<uint32_t> dirty;  // rows not saved yet, renumbered
     for (uint32_t r : dirty_)
       if (moved_to[r] != kNone) dirty.push_back(moved_to[r]);
     dirty_.swap(dirty);
-    keep_only(ids_, keep);
-    keep_only(matched_, keep);
-    keep_only(group_, keep);
+    // Their capacity stays: the side grows back to about this size by the next compaction.
+    keep_only(ids_, keep, false);
+    keep_only(matched_, keep, false);
+    keep_only(group_, keep, false);
     alive_.assign(keep.size(), 1);
     for (auto& group : members_)  // live rows only, so every one moves
       for (uint32_t& r : group) r = moved_to[r];
@@ -498,6 +504,13 @@ class SideBuffer {
   void unlink(uint32_t r) {
     std::vector<uint32_t>& rows = members_[group_[r]];
     rows.erase(std::find(rows.begin(), rows.end(), r));
+  }
+  // Each row's group list costs two cache misses: asked for ahead, as index() does.
+  void unlink_all(const std::vector<uint32_t>& gone) {
+    for (size_t i = 0; i < gone.size(); ++i) {
+      if (i + kAhead < gone.size()) prefetch(group_[gone[i + kAhead]], group_[gone[i + kAhead / 2]], false);
+      unlink(gone[i]);
+    }
   }
 
   char side_tag() const { return spec_.side == kLeft ? 'L' : 'R'; }
@@ -729,7 +742,7 @@ class StreamJoinOperator final : public Operator {
     std::vector<uint8_t> matched(input.num_rows, 0);
     for (uint32_t i : mine) matched[i] = 1;
     emit_matches(side, input, mine, theirs, matched, out);
-    for (uint32_t r : theirs) other.set_matched(r);
+    other.set_matched(theirs);
     buffer(side, input, keys, matched);
   }
 

@@ -160,13 +160,14 @@ class GroupTable {
 
 // A per-group array after GroupTable::compact: values[kept[i]] moves to i
 // (kept ascending). A group that stays in place is left alone: moving a
-// vector onto itself would empty it.
+// vector onto itself would empty it. `shrink`: a spill or a big eviction
+// frees memory; an owner that soon grows back (a join side) keeps it.
 template <class T>
-void keep_only(std::vector<T>& values, const std::vector<uint32_t>& kept) {
+void keep_only(std::vector<T>& values, const std::vector<uint32_t>& kept, bool shrink = true) {
   for (size_t i = 0; i < kept.size(); ++i)
     if (kept[i] != i) values[i] = std::move(values[kept[i]]);
   values.erase(values.begin() + static_cast<std::ptrdiff_t>(kept.size()), values.end());
-  if (values.capacity() > 2 * values.size() + 64) values.shrink_to_fit();  // a spill or a big eviction frees memory
+  if (shrink && values.capacity() > 2 * values.size() + 64) values.shrink_to_fit();
 }
 
 // Operator state kept per group of a GroupTable: one store entry per group,

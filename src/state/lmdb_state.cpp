@@ -25,7 +25,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <bit>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -112,13 +114,19 @@ std::string encode_bucket(const BucketEntries& entries) {
   return out;
 }
 
+struct Environment;
+
 // The undo record of one commit, in the order it is applied:
 //   int64 version, uint32 n, n x (uint32 length, database name),
 //   then entries: uint32 database, uint32 key length, key, uint8 present,
 //   and when present uint64 length, previous value.
 class UndoRecord {
  public:
-  explicit UndoRecord(int64_t version) { codec::put(header_, version); }
+  // `entries` is the buffer to build the entries in, kept between commits.
+  UndoRecord(int64_t version, std::string& entries) : entries_(entries) {
+    codec::put(header_, version);
+    entries_.clear();
+  }
   uint32_t database(std::string_view name) {
     for (uint32_t i = 0; i < names_.size(); ++i)
       if (names_[i] == name) return i;
@@ -135,21 +143,20 @@ class UndoRecord {
     codec::put(entries_, static_cast<uint64_t>(previous->mv_size));
     entries_.append(to_view(*previous));
   }
-  std::string encode() const {
-    std::string out = header_;
-    codec::put(out, static_cast<uint32_t>(names_.size()));
-    for (const auto& name : names_) {
-      codec::put(out, static_cast<uint32_t>(name.size()));
-      out.append(name);
-    }
-    return out + entries_;
-  }
+  // Writes the record as meta[key] into space LMDB reserves for it: the
+  // entries, a batch's every previous value, are copied once, into the page.
+  void write(const Environment& impl, MDB_txn* txn, MDB_dbi meta, std::string_view key) const;
 
  private:
   std::string header_;
   std::vector<std::string> names_;
-  std::string entries_;
+  std::string& entries_;
 };
+
+// The buffers a commit keeps for the next one (its memory then comes back
+// warm: fresh memory each batch cost a page fault every 4 KiB), unless it
+// grew past this (a whole state rewritten), not to be held for good.
+constexpr size_t kKeptBufferBytes = size_t{64} << 20;
 
 // Change of an operator's committed rows and bytes within one commit.
 struct StatsDelta {
@@ -181,16 +188,31 @@ class Staged {
   Staged& operator=(Staged&& other) noexcept {
     bytes_ = std::move(other.bytes_);
     changes_ = std::move(other.changes_);
-    other.bytes_.clear();
-    other.changes_.clear();
-    other.sorted_.clear();
+    sorted_ = std::move(other.sorted_);
+    order_ = std::move(other.order_);
+    other.clear();
     sorted_.clear();
     dirty_ = !changes_.empty();
     return *this;
   }
+  // Drops every change, keeping the memory.
+  void clear() {
+    bytes_.clear();
+    changes_.clear();
+    sorted_.clear();
+    dirty_ = false;
+  }
+  size_t capacity_bytes() const {
+    return bytes_.capacity() + changes_.capacity() * sizeof(Change) + sorted_.capacity() * sizeof(Entry) +
+           order_.capacity() * sizeof(Order);
+  }
 
   void put(std::string_view key, std::optional<std::string_view> value) {
-    changes_.push_back({bytes_.size(), key.size(), bytes_.size() + key.size(), value ? value->size() : 0, !value});
+    if (key.size() >= kRemoved || (value && value->size() >= kRemoved))
+      fail(ErrorKind::IO, "a state entry of " + std::to_string(key.size() + (value ? value->size() : 0)) +
+                              " bytes is over the 4 GiB one can hold");
+    changes_.push_back({bytes_.size(), static_cast<uint32_t>(key.size()),
+                        value ? static_cast<uint32_t>(value->size()) : kRemoved});
     bytes_.append(key);
     if (value) bytes_.append(*value);
     dirty_ = true;
@@ -211,30 +233,93 @@ class Staged {
   }
 
  private:
+  // A change's key at key_at, its value (kRemoved: none) right after it.
   struct Change {
-    size_t key_at, key_size, value_at, value_size;
-    bool removed;
+    uint64_t key_at;
+    uint32_t key_size, value_size;
+  };
+  static constexpr uint32_t kRemoved = UINT32_MAX;
+  std::string_view key_of(uint32_t change) const {
+    return std::string_view(bytes_).substr(changes_[change].key_at, changes_[change].key_size);
+  }
+  // The key's 8 bytes from some depth as a big-endian number (zeros past its
+  // end), and how many of them it has: these pairs order as the bytes do, a
+  // key before its extensions.
+  using Word = std::pair<uint64_t, uint8_t>;
+  // A change (its arrival: a key's last change sorts last) and its key's
+  // word at the depth being sorted; 16 bytes, as the sort moves them a lot.
+  struct Order {
+    uint64_t bits;
+    uint32_t arrival;
+    uint8_t size;
+    Word word() const { return {bits, size}; }
   };
   void sort() const {
     if (!dirty_) return;
-    std::vector<std::pair<std::string_view, uint32_t>> order;  // key, then arrival: a key's last change last
-    order.reserve(changes_.size());
-    for (uint32_t i = 0; i < changes_.size(); ++i)
-      order.emplace_back(std::string_view(bytes_).substr(changes_[i].key_at, changes_[i].key_size), i);
-    std::sort(order.begin(), order.end());
+    std::vector<Order>& order = order_;
+    order.clear();
+    for (uint32_t i = 0; i < changes_.size(); ++i) order.push_back({0, i, 0});
+    load_words(order.data(), order.size(), 0);
+    sort_from(order.data(), order.size(), 0);
     sorted_.clear();
     for (size_t i = 0; i < order.size(); ++i) {
-      if (i + 1 < order.size() && order[i + 1].first == order[i].first) continue;  // a later change wins
-      const Change& c = changes_[order[i].second];
+      const std::string_view key = key_of(order[i].arrival);
+      if (i + 1 < order.size() && key_of(order[i + 1].arrival) == key) continue;  // a later change wins
+      const Change& c = changes_[order[i].arrival];
       std::optional<std::string_view> value;
-      if (!c.removed) value = std::string_view(bytes_).substr(c.value_at, c.value_size);
-      sorted_.emplace_back(order[i].first, value);
+      if (c.value_size != kRemoved) value = std::string_view(bytes_).substr(c.key_at + c.key_size, c.value_size);
+      sorted_.emplace_back(key, value);
     }
     dirty_ = false;
   }
+  // Sorts n orders whose keys share their first `depth` bytes, their words
+  // loaded from there: a multikey quicksort (Bentley and Sedgewick) on 8
+  // bytes at a time, which reads each key's bytes once per 8 of depth, where
+  // comparing whole keys would go over their shared prefixes (an operator's
+  // encoded keys share long ones: the window, lengths) again and again.
+  void sort_from(Order* a, size_t n, size_t depth) const {
+    while (n > 1) {
+      if (n < 12) return insertion_sort_from(a, n, depth);
+      const Word pivot = median(a[0].word(), a[n / 2].word(), a[n - 1].word());
+      size_t lt = 0, i = 0, gt = n;  // [0, lt) below the pivot, [lt, gt) at it, [gt, n) above
+      while (i < gt) {
+        if (a[i].word() < pivot) std::swap(a[lt++], a[i++]);
+        else if (pivot < a[i].word()) std::swap(a[i], a[--gt]);
+        else ++i;
+      }
+      sort_from(a, lt, depth);
+      sort_from(a + gt, n - gt, depth);
+      a += lt, n = gt - lt;
+      if (pivot.second < 8) return std::sort(a, a + n, [](const Order& x, const Order& y) { return x.arrival < y.arrival; });
+      depth += 8;
+      load_words(a, n, depth);
+    }
+  }
+  void insertion_sort_from(Order* a, size_t n, size_t depth) const {
+    auto less = [this, depth](const Order& x, const Order& y) {
+      if (x.word() != y.word()) return x.word() < y.word();
+      const int order = x.size < 8 ? 0 : key_of(x.arrival).substr(depth + 8).compare(key_of(y.arrival).substr(depth + 8));
+      return order != 0 ? order < 0 : x.arrival < y.arrival;
+    };
+    for (size_t i = 1; i < n; ++i)
+      for (size_t j = i; j > 0 && less(a[j], a[j - 1]); --j) std::swap(a[j], a[j - 1]);
+  }
+  void load_words(Order* a, size_t n, size_t depth) const {
+    for (size_t i = 0; i < n; ++i) {
+      const Change& c = changes_[a[i].arrival];
+      const size_t size = std::min<size_t>(c.key_size - depth, 8);
+      uint64_t word = 0;
+      std::memcpy(&word, bytes_.data() + c.key_at + depth, size);
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+      a[i].bits = word;
+      a[i].size = static_cast<uint8_t>(size);
+    }
+  }
+  static Word median(Word a, Word b, Word c) { return std::max(std::min(a, b), std::min(std::max(a, b), c)); }
   std::string bytes_;
   std::vector<Change> changes_;               // in arrival order
   mutable std::vector<Entry> sorted_;         // views into bytes_
+  mutable std::vector<Order> order_;          // sort()'s, kept for its memory
   mutable bool dirty_ = false;
 };
 
@@ -254,6 +339,13 @@ struct Environment {
   mutable std::mutex commit_mu;
   mutable std::condition_variable commit_done;
   int commits_in_flight = 0;
+  // A commit's staged changes, one store's each.
+  struct Taken {
+    LmdbStore* store;
+    Staged staged;
+  };
+  std::shared_ptr<std::vector<Taken>> last_taken;  // of the last commit prepared
+  std::string undo_entries;                        // the commits' UndoRecord buffer
 
   ~Environment();
   void await() const {
@@ -384,10 +476,20 @@ class LmdbStore final : public StateStore {
   // Commits this store's changes alone (tests); the executor commits every
   // store at once with LmdbStateEnv::commit.
   void commit(int64_t version) override { impl_.prepare_commit({this}, version)(); }
-  void abort() override { staged_ = {}; }
+  void abort() override { staged_.clear(); }
 
   const std::string& operator_id() const { return operator_id_; }
-  Staged take_staged() { return std::exchange(staged_, {}); }
+  // The staged changes, to commit; staging goes on in the buffers of the last
+  // changes taken, handed back by recycle() once they were committed.
+  Staged take_staged() {
+    Staged taken = std::move(staged_);
+    staged_ = std::move(spare_);
+    return taken;
+  }
+  void recycle(Staged committed) {
+    committed.clear();
+    if (committed.capacity_bytes() <= kKeptBufferBytes) spare_ = std::move(committed);
+  }
   // Writes `staged` (taken from this store) in `txn`, recording previous values in `undo`.
   StatsDelta write_staged(MDB_txn* txn, const Staged& staged, UndoRecord& undo) const;
 
@@ -410,6 +512,7 @@ class LmdbStore final : public StateStore {
   std::string database_;
   MDB_dbi dbi_;
   Staged staged_;
+  Staged spare_;  // empty: the buffers of the last commit, to stage in next
 };
 
 std::optional<std::string> LmdbStore::get(std::string_view key) const {
@@ -470,25 +573,29 @@ StatsDelta LmdbStore::write_staged(MDB_txn* txn, const Staged& staged, UndoRecor
   StatsDelta delta;
   Cursor cursor = impl_.cursor(txn, dbi_);
   uint32_t undo_db = undo.database(database_);
+  std::string stored;
   for (auto it = staged.begin(); it != staged.end();) {
     if (!is_direct(it->first)) {
       it = write_bucket(cursor.get(), staged, it, undo_db, undo, delta);
       continue;
     }
     const auto& [key, value] = *it++;
-    std::string stored = stored_key(key);
+    stored.assign(1, kKeyTag).append(key);
     MDB_val k = to_val(stored), previous;
-    int rc = mdb_cursor_get(cursor.get(), &k, &previous, MDB_SET_KEY);
-    if (rc != MDB_NOTFOUND) impl_.check(rc, "read state");
-    bool found = rc == 0;
+    // One search a key: a put that finds the key returns its value and
+    // leaves the cursor on it, for the undo record and an in-place replace.
+    int rc = value ? mdb_cursor_put(cursor.get(), &k, &(previous = to_val(*value)), MDB_NOOVERWRITE)
+                   : mdb_cursor_get(cursor.get(), &k, &previous, MDB_SET_KEY);
+    const bool found = value ? rc == MDB_KEYEXIST : rc == 0;
+    if (!found && rc != (value ? 0 : MDB_NOTFOUND)) impl_.check(rc, value ? "write state" : "read state");
     undo.add(undo_db, stored, found ? &previous : nullptr);
     if (found) delta.removed(key.size() + previous.mv_size);
-    k = to_val(stored);
+    if (value) delta.added(key.size() + value->size());
+    if (!found) continue;
     if (value) {
       MDB_val v = to_val(*value);
-      impl_.check(mdb_cursor_put(cursor.get(), &k, &v, 0), "write state");
-      delta.added(key.size() + value->size());
-    } else if (found) {
+      impl_.check(mdb_cursor_put(cursor.get(), &k, &v, MDB_CURRENT), "write state");
+    } else {
       impl_.check(mdb_cursor_del(cursor.get(), 0), "write state");
     }
   }
@@ -540,6 +647,19 @@ Staged::const_iterator LmdbStore::write_bucket(MDB_cursor* cursor, const Staged&
     impl_.check(mdb_cursor_del(cursor, 0), "write state");
   }
   return last;
+}
+
+void UndoRecord::write(const Environment& impl, MDB_txn* txn, MDB_dbi meta, std::string_view key) const {
+  std::string head = header_;
+  codec::put(head, static_cast<uint32_t>(names_.size()));
+  for (const auto& name : names_) {
+    codec::put(head, static_cast<uint32_t>(name.size()));
+    head.append(name);
+  }
+  MDB_val k = to_val(key), v{head.size() + entries_.size(), nullptr};
+  impl.check(mdb_put(txn, meta, &k, &v, MDB_RESERVE), "write the undo record");
+  std::memcpy(v.mv_data, head.data(), head.size());
+  std::memcpy(static_cast<char*>(v.mv_data) + head.size(), entries_.data(), entries_.size());
 }
 
 }  // namespace
@@ -678,15 +798,16 @@ void Environment::update_stats(MDB_txn* txn, std::string_view operator_id, const
 std::function<void()> Environment::prepare_commit(const std::vector<LmdbStore*>& to_commit, int64_t new_version) {
   await();  // commits are in order (the executor's settle() has waited for the last one already)
   RUNNEL_ASSERT(new_version > version);
-  struct Taken {
-    LmdbStore* store;
-    Staged staged;
-  };
+  if (last_taken) {  // written (or dropped unrun) by now: their buffers serve the next batch
+    for (Taken& t : *last_taken) t.store->recycle(std::move(t.staged));
+  }
   auto taken = std::make_shared<std::vector<Taken>>();
   for (LmdbStore* store : to_commit) {
     Staged staged = store->take_staged();
     if (!staged.empty()) taken->push_back({store, std::move(staged)});
+    else store->recycle(std::move(staged));
   }
+  last_taken = taken;
   // In flight until the job has run, or was dropped unrun (a failure before it).
   {
     std::lock_guard lock(commit_mu);
@@ -699,13 +820,12 @@ std::function<void()> Environment::prepare_commit(const std::vector<LmdbStore*>&
   });
   return [this, taken, new_version, in_flight] {
     write("commit state version " + std::to_string(new_version), [&](MDB_txn* txn) {
-      UndoRecord undo(new_version);
+      UndoRecord undo(new_version, undo_entries);
       for (const Taken& t : *taken) update_stats(txn, t.store->operator_id(), t.store->write_staged(txn, t.staged, undo), undo);
       put_meta(txn, kVersionKey, encode_fixed(new_version), undo);
-      std::string record = undo.encode();
-      MDB_val k = to_val(kUndoKey), v = to_val(record);
-      check(mdb_put(txn, meta, &k, &v, 0), "write the undo record");
+      undo.write(*this, txn, meta, kUndoKey);
     });
+    if (undo_entries.capacity() > kKeptBufferBytes) std::string().swap(undo_entries);
     version = new_version;  // read by others only after await()
   };
 }

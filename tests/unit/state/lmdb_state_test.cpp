@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -107,6 +108,42 @@ TEST_CASE("lmdb state: staged changes overlay the committed state") {
     CHECK(store.get(binary) == std::string("\0v", 2));
     CHECK(entries(store).begin()->first == "");
     CHECK(entries(store).rbegin()->first == binary);  // 0xff sorts last, as unsigned bytes
+  }
+}
+
+TEST_CASE("lmdb state: many staged changes sort in key order, a key's last change winning") {
+  // Keys sharing long prefixes (as an operator's encoded keys do), keys that
+  // are prefixes of others, bytes above 0x7f, and keys changed many times.
+  TempDir tmp;
+  LmdbStateEnv env(tmp.state());
+  StateStore& store = env.store("agg/0");
+  Entries model;
+  uint64_t random = 42;
+  auto next = [&random](uint64_t bound) {
+    random = random * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (random >> 33) % bound;
+  };
+  for (int batch = 0; batch < 3; ++batch) {
+    for (int i = 0; i < 5000; ++i) {
+      std::string key(next(3) * 7, '\x80');  // a shared prefix of 0, 7 or 14 bytes
+      for (uint64_t n = next(4); n > 0; --n) key += static_cast<char>("a\0\xff"[next(3)]);
+      key += std::to_string(next(300));
+      if (next(4) == 0) {
+        store.remove(key);
+        model.erase(key);
+      } else {
+        std::string value = std::to_string(batch * 5000 + i);
+        store.put(key, value);
+        model[key] = value;
+      }
+    }
+    CHECK(entries(store) == model);
+    for (int i = 0; i < 50; ++i) {
+      std::string key = std::to_string(next(300));
+      CHECK(store.get(key) == (model.contains(key) ? std::optional<std::string>(model[key]) : std::nullopt));
+    }
+    env.commit(batch);
+    CHECK(entries(store) == model);
   }
 }
 

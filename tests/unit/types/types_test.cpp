@@ -81,6 +81,71 @@ TEST_CASE("columns track nulls in a bitmap") {
   CHECK(g->null_count() == 2);
 }
 
+TEST_CASE("keep_rows keeps rows in place: values, nulls, strings in a fresh arena, structs, arrays") {
+  auto c = Column::make(DataType::of(TypeId::Long));
+  for (int i = 0; i < 200; ++i) {
+    if (i % 7 == 0) c->append_null();
+    else c->append<int64_t>(i);
+  }
+  const int64_t* before = c->data<int64_t>();
+  std::vector<uint32_t> keep;
+  for (uint32_t r = 0; r < 200; r += 3) keep.push_back(r);  // 0, 3, ..., 198: nulls at 0, 21, 42, ...
+  c->keep_rows(keep.data(), keep.size());
+  CHECK(c->data<int64_t>() == before);  // the same buffer
+  REQUIRE(c->size() == keep.size());
+  for (size_t k = 0; k < keep.size(); ++k) {
+    CHECK(c->is_null(k) == (keep[k] % 7 == 0));
+    if (c->is_valid(k)) CHECK(c->data<int64_t>()[k] == keep[k]);
+  }
+
+  auto s = Column::make(DataType::of(TypeId::String));
+  for (int i = 0; i < 6; ++i) {
+    if (i == 4) s->append_null();
+    else s->append_string("row" + std::to_string(i));
+  }
+  uint32_t all[] = {0, 1, 2, 3, 4, 5};
+  auto shared = s->gather(all, 6);  // shares s's arena: must stay readable
+  uint32_t rows[] = {1, 4, 5};
+  s->keep_rows(rows, 3);
+  CHECK(s->size() == 3);
+  CHECK(s->data<std::string_view>()[0] == "row1");
+  CHECK(s->is_null(1));
+  CHECK(s->data<std::string_view>()[2] == "row5");
+  CHECK(shared->data<std::string_view>()[5] == "row5");
+  CHECK(shared->data<std::string_view>()[1] == "row1");
+  s->append_string("more");  // the column still appends after keeping
+  CHECK(s->data<std::string_view>()[3] == "more");
+
+  auto st = Column::make(DataType::struct_of({{"a", DataType::of(TypeId::Int)}}));
+  st->children()[0]->append<int32_t>(10);
+  st->children()[0]->append<int32_t>(11);
+  st->children()[0]->append<int32_t>(12);
+  st->resize(3);
+  st->set_null(1);
+  uint32_t odd[] = {1, 2};
+  st->keep_rows(odd, 2);
+  CHECK(st->size() == 2);
+  CHECK(st->is_null(0));
+  CHECK(st->is_valid(1));
+  CHECK(st->children()[0]->size() == 2);
+  CHECK(st->children()[0]->data<int32_t>()[1] == 12);
+
+  auto a = Column::make(DataType::array_of(DataType::of(TypeId::Int)));
+  for (int row = 0; row < 4; ++row) {  // [], [10], [20, 21], [30, 31, 32]
+    for (int e = 0; e < row; ++e) a->children()[0]->append<int32_t>(row * 10 + e);
+    a->end_array();
+  }
+  uint32_t last[] = {2, 3};
+  a->keep_rows(last, 2);
+  CHECK(a->size() == 2);
+  CHECK(a->offsets()[0] == 0);
+  CHECK(a->offsets()[1] == 2);
+  CHECK(a->offsets()[2] == 5);
+  CHECK(a->children()[0]->size() == 5);
+  CHECK(a->children()[0]->data<int32_t>()[0] == 20);
+  CHECK(a->children()[0]->data<int32_t>()[4] == 32);
+}
+
 TEST_CASE("array and struct columns append rows") {
   auto a = Column::make(DataType::array_of(DataType::of(TypeId::String)));
   a->children()[0]->append_string("x");
