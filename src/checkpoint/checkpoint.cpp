@@ -60,8 +60,6 @@ nlohmann::json stateful_step_shape(const config::StepConfig& step) {
     if (session_key_moves(keys)) shape["sessionStartLast"] = true;
   } else {
     shape["definition"] = YAML::Dump(step.value.yaml());
-    // A stream-stream join's rows are keyed by join key (so they can spill); before, by sequence number alone.
-    if (step.kind == "join") shape["joinStateByKey"] = true;
   }
   return shape;
 }

@@ -28,13 +28,15 @@
 // (the columns keep their memory) and are renumbered, keeping their groups
 // (amortised: each row is copied a bounded number of times); keys with no
 // rows left on either side are dropped then. A checkpoint keeps one store entry per live row (side,
-// join key, sequence number -> matched flag and values) and, under a memory
-// limit, for a row with an eviction time one in an index by that time; a save writes the rows
-// added or newly matched since the last one and removes the evicted ones.
-// Under state_memory_limit the least recently touched keys spill with their
-// rows on both sides; a row of a spilled key reads them back (one seek per
-// side) before it probes, and the watermark reads back, through the index,
-// the keys with rows it evicts.
+// sequence number -> matched flag and values: appended in order, so a save
+// touches the B-tree's last pages only); a save writes the rows added or
+// newly matched since the last one and removes the evicted ones.
+// Under state_memory_limit the entries are keyed (side, join key, sequence
+// number), so a key's rows are adjacent, and a row with an eviction time also
+// has one in an index by that time. The least recently touched keys spill
+// with their rows on both sides; a row of a spilled key reads them back (one
+// seek per side) before it probes, and the watermark reads back, through the
+// index, the keys with rows it evicts.
 #include <algorithm>
 #include <deque>
 #include <functional>
@@ -401,9 +403,10 @@ class SideBuffer {
   void keep_index() { indexed_ = true; }
 
   // The rows added or newly matched since the last save, and the evicted
-  // ones. A row's entry is keyed (side, join key, sequence number), so one
-  // key's rows are adjacent; with the index, a row with an eviction time also
-  // has an entry (side's index tag, time, sequence number -> join key), written once.
+  // ones. A row's entry is keyed (side, sequence number) or, with the index,
+  // (side, join key, sequence number), so one key's rows are adjacent; then a
+  // row with an eviction time also has an entry (side's index tag, time,
+  // sequence number -> join key), written once.
   void save(StateStore& store) const {
     if (!tracking_) {
       store_clear_side(store);
@@ -421,7 +424,7 @@ class SideBuffer {
     for (uint32_t r : dirty_) {
       if (!alive_[r]) continue;
       group_key.clear();
-      keys_.encode_key(group_[r], group_key);
+      if (indexed_) keys_.encode_key(group_[r], group_key);
       value.clear();
       codec::put<uint8_t>(value, matched_[r]);
       for (auto& c : columns_) put_any(value, *c, r);
@@ -435,9 +438,9 @@ class SideBuffer {
     removed_.clear();
   }
 
-  // The side's rows from the store, grouped in the (shared) key table. With
-  // `rewrite` (the store has the index and this run keeps none, or the
-  // reverse) the first save writes the side anew.
+  // The side's rows from the store (either layout: the sequence number ends
+  // the key), grouped in the (shared) key table. With `rewrite` (the store
+  // has the other layout) the first save writes the side anew.
   [[gnu::cold]] void load(const StateStore& store, bool rewrite) {
     clear_rows();
     StoredRows stored(spec_);
@@ -526,7 +529,9 @@ class SideBuffer {
     return v;
   }
 
-  // Side tag, encoded join key, sequence number big-endian: a key's rows adjacent, in arrival order.
+  // Side tag, encoded join key (with the index only, else empty), sequence
+  // number big-endian: a key's rows adjacent, in arrival order. Without the
+  // index new rows append at the B-tree's end: a commit copies few pages.
   const std::string& row_key(std::string_view group_key, uint64_t id, std::string& key) const {
     key.assign(1, side_tag()).append(group_key);
     put_big_endian(key, id);
@@ -566,7 +571,7 @@ class SideBuffer {
   // The store keys of evicted row r, for the next save to remove.
   void note_removed(uint32_t r) {
     std::string group_key, key;
-    keys_.encode_key(group_[r], group_key);
+    if (indexed_) keys_.encode_key(group_[r], group_key);
     removed_.push_back(row_key(group_key, ids_[r], key));
     const int64_t due = indexed_ ? due_of(r) : kNoDue;
     if (due != kNoDue) removed_.push_back(index_key(due, ids_[r], key));
@@ -789,8 +794,9 @@ class StreamJoinOperator final : public Operator {
   [[gnu::cold]] void load_state(const StateStore& store) override {
     keys_ = GroupTable(flat_key_types(plan_.keys));
     index_marked_ = store.get(kIndexMarker).has_value();
-    // Without the index a limit cannot find spilled rows by eviction time: all is loaded and the first save
-    // writes it (spilled after that commit); a run without a limit drops it likewise.
+    // The marker says the rows are keyed by join key and indexed by eviction time. Without it a limit
+    // cannot find spilled rows: all is loaded and the first save rewrites them so (spilled after that
+    // commit); a run without a limit finding it rewrites them by sequence number likewise.
     if (!spills() || !index_marked_) {
       if (spills()) keys_.track_recency();
       for (auto& s : sides_) s.load(store, spills() != index_marked_);
