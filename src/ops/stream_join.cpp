@@ -28,10 +28,19 @@
 // (the columns keep their memory) and are renumbered, keeping their groups
 // (amortised: each row is copied a bounded number of times); keys with no
 // rows left on either side are dropped then. A checkpoint keeps one store entry per live row (side,
-// sequence number -> matched flag and values); a save writes the rows added
-// or newly matched since the last one and removes the evicted ones.
+// sequence number -> matched flag and values: appended in order, so a save
+// touches the B-tree's last pages only); a save writes the rows added or
+// newly matched since the last one and removes the evicted ones.
+// Under state_memory_limit the entries are keyed (side, join key, sequence
+// number), so a key's rows are adjacent, and a row with an eviction time also
+// has one in an index by that time. The least recently touched keys spill
+// with their rows on both sides; a row of a spilled key reads them back (one
+// seek per side) before it probes, and the watermark reads back, through the
+// index, the keys with rows it evicts.
 #include <algorithm>
 #include <deque>
+#include <functional>
+#include <iterator>
 #include <numeric>
 #include <queue>
 
@@ -50,6 +59,7 @@ namespace {
 using namespace join;
 
 constexpr uint32_t kNone = UINT32_MAX;
+constexpr int64_t kNoDue = INT64_MIN;  // a row with no eviction time: it goes at the end of the stream
 
 enum Side : int { kLeft = 0, kRight = 1 };
 
@@ -196,6 +206,37 @@ class DueRows {
   std::priority_queue<Due, std::vector<Due>, std::greater<>> heap_;
 };
 
+// The hashes (GroupTable::hash) of the join keys whose rows are in the
+// store only: a sorted multiset (keys sharing a hash keep an entry each), so
+// that of a batch's keys new to memory only those that may be spilled are
+// looked up. A key brought back leaves it at the next spill (until then it is
+// in memory, or, evicted since, a lookup finds nothing).
+class SpilledKeys {
+ public:
+  bool empty() const { return hashes_.empty(); }
+  bool may_hold(uint64_t hash) const { return std::binary_search(hashes_.begin(), hashes_.end(), hash); }
+  void reloaded(uint64_t hash) { reloaded_.push_back(hash); }
+  size_t memory_bytes() const { return (hashes_.capacity() + reloaded_.capacity()) * sizeof(uint64_t); }
+
+  // At a spill: the keys brought back since the last one go, `added` come in.
+  [[gnu::cold]] void update(std::vector<uint64_t> added) {
+    std::sort(reloaded_.begin(), reloaded_.end());
+    std::vector<uint64_t> left;
+    std::set_difference(hashes_.begin(), hashes_.end(), reloaded_.begin(), reloaded_.end(), std::back_inserter(left));
+    std::sort(added.begin(), added.end());
+    hashes_.clear();
+    std::merge(left.begin(), left.end(), added.begin(), added.end(), std::back_inserter(hashes_));
+    hashes_.shrink_to_fit();
+    std::vector<uint64_t>().swap(reloaded_);
+  }
+
+ private:
+  std::vector<uint64_t> hashes_, reloaded_;
+};
+
+// Restore and spill paths are marked cold: run per batch at most, they must not
+// take the inlining budget of the probe and buffer loops in this file.
+
 // One side's buffered rows. Their groups are those of the key table both
 // sides share (`keys`): a new row's one lookup finds the group it probes on
 // the other side and the one it is buffered in.
@@ -280,11 +321,30 @@ class SideBuffer {
     }
     for (uint32_t r : gone) {
       alive_[r] = 0;
-      removed_.push_back(ids_[r]);
+      if (tracking_) note_removed(r);
     }
     unlink_all(gone);
     live_ -= gone.size();
     return gone;
+  }
+
+  // Spill: drops the live rows of the groups whose keep[g] is clear from
+  // memory only (the store holds them as just saved, so this follows a save).
+  // Returns how many, and lowers min_due to their earliest eviction time.
+  [[gnu::cold]] size_t spill(const std::vector<uint8_t>& keep, int64_t& min_due) {
+    RUNNEL_ASSERT(tracking_ && dirty_.empty() && removed_.empty());
+    size_t dropped = 0;
+    for (uint32_t r = 0; r < rows(); ++r) {
+      if (!alive_[r] || keep[group_[r]]) continue;
+      alive_[r] = 0;
+      ++dropped;
+      min_due = std::min(min_due, due_of(r));
+    }
+    for (uint32_t g = 0; g < members_.size(); ++g)
+      if (!keep[g]) std::vector<uint32_t>().swap(members_[g]);
+    live_ -= dropped;
+    if (dropped > 0) compact();
+    return dropped;
   }
 
   // Once dead rows outnumber live ones: keeps only the live rows, in place
@@ -292,6 +352,12 @@ class SideBuffer {
   bool compact_if_sparse() {
     if (rows() - live_ <= live_ && live_ > 0) return false;
     if (rows() == live_) return false;
+    compact();
+    return true;
+  }
+
+  // Keeps only the live rows, renumbered in their order.
+  void compact() {
     std::vector<uint32_t> keep;
     for (uint32_t r = 0; r < rows(); ++r)
       if (alive_[r]) keep.push_back(r);
@@ -310,7 +376,6 @@ class SideBuffer {
     for (auto& group : members_)  // live rows only, so every one moves
       for (uint32_t& r : group) r = moved_to[r];
     due_.renumber(moved_to);
-    return true;
   }
 
   // After the shared key table's compact(): group kept[i] is now group i.
@@ -333,7 +398,15 @@ class SideBuffer {
     return bytes;
   }
 
-  // The rows added or newly matched since the last save, and the evicted ones.
+  // Under a memory limit the store also indexes the rows by eviction time
+  // (only spilled rows need it, but a restart cannot tell which those were).
+  void keep_index() { indexed_ = true; }
+
+  // The rows added or newly matched since the last save, and the evicted
+  // ones. A row's entry is keyed (side, sequence number) or, with the index,
+  // (side, join key, sequence number), so one key's rows are adjacent; then a
+  // row with an eviction time also has an entry (side's index tag, time,
+  // sequence number -> join key), written once.
   void save(StateStore& store) const {
     if (!tracking_) {
       store_clear_side(store);
@@ -341,45 +414,92 @@ class SideBuffer {
       for (uint32_t r = 0; r < rows(); ++r)
         if (alive_[r]) dirty_.push_back(r);
       removed_.clear();
+      saved_ids_ = 0;
       tracking_ = true;
     }
-    std::string key, value;
-    for (uint64_t id : removed_) store.remove(store_key(id, key));
+    for (const std::string& key : removed_) store.remove(key);
     std::sort(dirty_.begin(), dirty_.end());
     dirty_.erase(std::unique(dirty_.begin(), dirty_.end()), dirty_.end());
+    std::string group_key, key, value;
     for (uint32_t r : dirty_) {
       if (!alive_[r]) continue;
+      group_key.clear();
+      if (indexed_) keys_.encode_key(group_[r], group_key);
       value.clear();
       codec::put<uint8_t>(value, matched_[r]);
       for (auto& c : columns_) put_any(value, *c, r);
-      store.put(store_key(ids_[r], key), value);
+      store.put(row_key(group_key, ids_[r], key), value);
+      if (!indexed_ || ids_[r] < saved_ids_) continue;  // saved before: its index entry is there
+      const int64_t due = due_of(r);
+      if (due != kNoDue) store.put(index_key(due, ids_[r], key), group_key);
     }
+    saved_ids_ = next_id_;
     dirty_.clear();
     removed_.clear();
   }
 
-  // The side's rows from the store, grouped in the (shared) key table.
-  void load(const StateStore& store) {
-    std::vector<ColumnDecoder> decoders;
-    for (auto& f : spec_.schema->fields) decoders.push_back({Column::make(f.type), {}});
-    ids_.clear();
-    matched_.clear();
-    store.for_each([&](std::string_view key, std::string_view value) {
-      if (key.size() != 9 || key[0] != side_tag()) return;
-      uint64_t id = 0;
-      for (size_t i = 1; i < 9; ++i) id = id << 8 | static_cast<uint8_t>(key[i]);
-      ids_.push_back(id);
-      next_id_ = std::max(next_id_, id + 1);
-      matched_.push_back(codec::get<uint8_t>(value));
-      for (auto& d : decoders) d.read(value);
-      if (!value.empty()) fail(ErrorKind::Internal, "corrupt join state: trailing bytes");
+  // The side's rows from the store (either layout: the sequence number ends
+  // the key), grouped in the (shared) key table. With `rewrite` (the store
+  // has the other layout) the first save writes the side anew.
+  [[gnu::cold]] void load(const StateStore& store, bool rewrite) {
+    clear_rows();
+    StoredRows stored(spec_);
+    store.for_each_with_prefix(std::string(1, side_tag()), [&](std::string_view key, std::string_view value) {
+      stored.read(key, value);
     });
-    columns_.clear();
-    for (auto& d : decoders) columns_.push_back(d.finish());
-    dirty_.clear();
-    removed_.clear();
-    tracking_ = true;
-    reindex();
+    add_stored(stored);
+    start_tracking();
+    tracking_ = !rewrite;
+  }
+
+  // A restart under a memory limit: nothing is loaded, every stored row is a
+  // spilled one. Calls fn with each stored join key (encoded, once) and
+  // returns the side's stored rows.
+  [[gnu::cold]] size_t scan_spilled(const StateStore& store, const std::function<void(std::string_view)>& fn) {
+    clear_rows();
+    size_t n = 0;
+    std::string last;
+    for_each_stored_row(store, [&](std::string_view group_key, uint64_t id) {
+      next_id_ = std::max(next_id_, id + 1);
+      if (n++ == 0 || group_key != last) fn(last.assign(group_key));
+    });
+    start_tracking();
+    return n;
+  }
+
+  // Calls fn(encoded join key) for the side's stored rows (a key once).
+  [[gnu::cold]] void for_each_stored_key(const StateStore& store, const std::function<void(std::string_view)>& fn) const {
+    bool first = true;
+    std::string last;
+    for_each_stored_row(store, [&](std::string_view group_key, uint64_t) {
+      if (std::exchange(first, false) || group_key != last) fn(last.assign(group_key));
+    });
+  }
+
+  // Calls fn(encoded join key) for each stored row evicted at `bound` (a range of the index, no more).
+  [[gnu::cold]] void for_each_due_key(const StateStore& store, int64_t bound,
+                        const std::function<void(std::string_view)>& fn) const {
+    std::string begin, end;
+    index_key(kNoDue, 0, begin);
+    index_key(bound, UINT64_MAX, end);
+    end.push_back('\0');  // just past (bound, any sequence number)
+    store.for_each_in_range(begin, end, [&](std::string_view, std::string_view group_key) { fn(group_key); });
+  }
+
+  // The stored rows of the join keys `group_keys` (encoded; keys not in
+  // memory) back into memory; found[i] is set when key i had some. Returns how many.
+  [[gnu::cold]] size_t reload(const StateStore& store, const std::vector<std::string>& group_keys, std::vector<uint8_t>& found) {
+    StoredRows stored(spec_);
+    std::string prefix;
+    for (size_t i = 0; i < group_keys.size(); ++i) {
+      prefix.assign(1, side_tag()).append(group_keys[i]);
+      const size_t before = stored.ids.size();
+      store.for_each_with_prefix(prefix, [&](std::string_view key, std::string_view value) {
+        stored.read(key, value);
+      });
+      if (stored.ids.size() > before) found[i] = 1;
+    }
+    return add_stored(stored);
   }
 
  private:
@@ -398,42 +518,145 @@ class SideBuffer {
 
   char side_tag() const { return spec_.side == kLeft ? 'L' : 'R'; }
 
-  // Side tag, then the sequence number big-endian (entries of a side in arrival order).
-  const std::string& store_key(uint64_t id, std::string& key) const {
-    key.assign(1, side_tag());
-    for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(id >> shift));
+  char index_tag() const { return spec_.side == kLeft ? 'l' : 'r'; }
+
+  static void put_big_endian(std::string& out, uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+  }
+  static uint64_t get_big_endian(std::string_view in) {
+    uint64_t v = 0;
+    for (char c : in) v = v << 8 | static_cast<uint8_t>(c);
+    return v;
+  }
+
+  // Side tag, encoded join key (with the index only, else empty), sequence
+  // number big-endian: a key's rows adjacent, in arrival order. Without the
+  // index new rows append at the B-tree's end: a commit copies few pages.
+  const std::string& row_key(std::string_view group_key, uint64_t id, std::string& key) const {
+    key.assign(1, side_tag()).append(group_key);
+    put_big_endian(key, id);
     return key;
   }
 
-  void store_clear_side(
-      StateStore& store) const {  // before the first save: the store holds an older run's rows
-    std::vector<std::string> keys;
-    store.for_each([&](std::string_view key, std::string_view) {
-      if (!key.empty() && key[0] == side_tag()) keys.emplace_back(key);
+  // Index tag, eviction time (sign flipped: big-endian bytes sort as the
+  // numbers do), sequence number: the side's rows by the watermark that evicts them.
+  const std::string& index_key(int64_t due, uint64_t id, std::string& key) const {
+    key.assign(1, index_tag());
+    put_big_endian(key, static_cast<uint64_t>(due) ^ (uint64_t{1} << 63));
+    put_big_endian(key, id);
+    return key;
+  }
+
+  // The watermark that evicts row r (kNoDue: only the end), as index() had
+  // it: the side's event time plus the offset, or the time in the row's key,
+  // which the key table keeps (a window key's end: its second field).
+  int64_t due_of(uint32_t r) const {
+    const Eviction& e = spec_.eviction;
+    const Column* time = nullptr;
+    size_t at = r;
+    int64_t offset = 0;
+    if (e.key_ordinal) {
+      size_t flat = 0;
+      for (size_t k = 0; k < *e.key_ordinal; ++k) flat += std::max<size_t>(plan_.keys[k].type.fields.size(), 1);
+      if (plan_.keys[*e.key_ordinal].type.id == TypeId::Struct) ++flat;
+      time = keys_.key_columns()[flat].get();
+      at = group_[r];
+    } else if (e.offset_us && spec_.event_time) {
+      time = &time_column(*columns_[*spec_.event_time]);
+      offset = *e.offset_us;
+    }
+    return time && time->is_valid(at) ? time->data<int64_t>()[at] - offset : kNoDue;
+  }
+
+  // The store keys of evicted row r, for the next save to remove.
+  void note_removed(uint32_t r) {
+    std::string group_key, key;
+    if (indexed_) keys_.encode_key(group_[r], group_key);
+    removed_.push_back(row_key(group_key, ids_[r], key));
+    const int64_t due = indexed_ ? due_of(r) : kNoDue;
+    if (due != kNoDue) removed_.push_back(index_key(due, ids_[r], key));
+  }
+
+  // fn(encoded join key, sequence number) for each stored row of the side, in key order.
+  [[gnu::cold]] void for_each_stored_row(const StateStore& store,
+                           const std::function<void(std::string_view, uint64_t)>& fn) const {
+    store.for_each_with_prefix(std::string(1, side_tag()), [&](std::string_view key, std::string_view) {
+      if (key.size() < 9) fail(ErrorKind::Internal, "corrupt join state: short key");
+      fn(key.substr(1, key.size() - 9), get_big_endian(key.substr(key.size() - 8)));
     });
+  }
+
+  // Before the first save: the store holds an older run's rows.
+  [[gnu::cold]] void store_clear_side(StateStore& store) const {
+    std::vector<std::string> keys;
+    for (char tag : {side_tag(), index_tag()})
+      store.for_each_with_prefix(std::string(1, tag),
+                                 [&](std::string_view key, std::string_view) { keys.emplace_back(key); });
     for (auto& k : keys) store.remove(k);
+  }
+
+  void clear_rows() {
+    reset_columns();
+    group_.clear();
+    members_.clear();
+    ids_.clear();
+    matched_.clear();
+    alive_.clear();
+    due_.clear();
+    live_ = 0;
+    next_id_ = 0;
+  }
+
+  void start_tracking() {
+    dirty_.clear();
+    removed_.clear();
+    tracking_ = true;
+    saved_ids_ = next_id_;
+  }
+
+  // Stored rows being read back: their values decoded into columns, their sequence numbers and flags.
+  struct StoredRows {
+    std::vector<ColumnDecoder> decoders;
+    std::vector<uint64_t> ids;
+    std::vector<uint8_t> matched;
+
+    explicit StoredRows(const SideSpec& spec) {
+      for (auto& f : spec.schema->fields) decoders.push_back({Column::make(f.type), {}});
+    }
+    void read(std::string_view key, std::string_view value) {
+      if (key.size() < 9) fail(ErrorKind::Internal, "corrupt join state: short key");
+      ids.push_back(get_big_endian(key.substr(key.size() - 8)));
+      matched.push_back(codec::get<uint8_t>(value));
+      for (auto& d : decoders) d.read(value);
+      if (!value.empty()) fail(ErrorKind::Internal, "corrupt join state: trailing bytes");
+    }
+  };
+
+  // Appends stored rows (already in the store: nothing to save) and groups them. Returns how many.
+  [[gnu::cold]] size_t add_stored(StoredRows& stored) {
+    const size_t n = stored.ids.size();
+    if (n == 0) return 0;
+    std::vector<ColumnRef> values;
+    for (auto& d : stored.decoders) values.push_back(d.finish());
+    Batch batch{spec_.schema, values, n, nullptr};
+    std::vector<uint32_t> rows(n);
+    std::iota(rows.begin(), rows.end(), 0u);
+    const uint32_t first = static_cast<uint32_t>(group_.size());
+    for (size_t c = 0; c < columns_.size(); ++c) append_rows(*columns_[c], *values[c], rows);
+    for (size_t i = 0; i < n; ++i) next_id_ = std::max(next_id_, stored.ids[i] + 1);
+    ids_.insert(ids_.end(), stored.ids.begin(), stored.ids.end());
+    matched_.insert(matched_.end(), stored.matched.begin(), stored.matched.end());
+    alive_.resize(alive_.size() + n, 1);
+    const std::vector<ColumnRef> keys = key_columns(plan_.keys, spec_.side == kRight, batch, {});
+    std::vector<uint32_t> groups(n);
+    keys_.find_or_insert(flat_key_columns(keys), rows.data(), n, groups.data());
+    index(batch, keys, rows, first, groups);
+    return n;
   }
 
   void reset_columns() {
     columns_.clear();
     for (auto& f : spec_.schema->fields) columns_.push_back(Column::make(f.type));
-  }
-
-  // The group, chain and eviction time of every row, from the columns.
-  void reindex() {
-    group_.clear();
-    members_.clear();
-    due_.clear();
-    const size_t n = ids_.size();
-    alive_.assign(n, 1);
-    live_ = 0;
-    Batch all{spec_.schema, columns_, n, nullptr};
-    std::vector<uint32_t> rows(n);
-    std::iota(rows.begin(), rows.end(), 0u);
-    const std::vector<ColumnRef> keys = key_columns(plan_.keys, spec_.side == kRight, all, {});
-    std::vector<uint32_t> groups(n);
-    keys_.find_or_insert(flat_key_columns(keys), rows.data(), n, groups.data());
-    index(all, keys, rows, 0, groups);
   }
 
   // Chains and eviction times of new rows first.. (rows[i] of `input`, in group groups[rows[i]]).
@@ -468,15 +691,17 @@ class SideBuffer {
   // Per group, its live rows in arrival order: a probe reads a group's rows
   // from one array, not by chasing a link per row through the whole buffer.
   std::vector<std::vector<uint32_t>> members_;
-  std::vector<uint64_t> ids_;  // per row: its sequence number (its store key)
+  std::vector<uint64_t> ids_;  // per row: its sequence number (in its store key)
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
   DueRows due_;
   uint64_t next_id_ = 0;
   // What the next save writes; mutable: bookkeeping of the saves, not part of the state's value.
   mutable bool tracking_ = false;
-  mutable std::vector<uint32_t> dirty_;    // rows added or newly matched
-  mutable std::vector<uint64_t> removed_;  // ids of evicted rows
+  mutable std::vector<uint32_t> dirty_;       // rows added or newly matched
+  mutable std::vector<std::string> removed_;  // store keys of evicted rows
+  mutable uint64_t saved_ids_ = 0;            // rows numbered below it have their index entry
+  bool indexed_ = false;                      // whether the store indexes the rows by eviction time
 };
 
 class StreamJoinOperator final : public Operator {
@@ -508,7 +733,10 @@ class StreamJoinOperator final : public Operator {
     Batch input = pre_filter(ctx, side, drop_late(ctx, side, batch.dense()), out);
     if (input.num_rows == 0) return;
     std::vector<ColumnRef> keys = key_columns(plan_.keys, side == kRight, input, ctx.eval);
+    const uint32_t known = static_cast<uint32_t>(keys_.size());
+    keys_.set_now(ctx.batch_id);  // a key's touch time, for the recency a spill goes by: its last batch
     group_rows(keys, input.num_rows);
+    if (!spilled_keys_.empty()) reload_new_keys(known);
     std::vector<uint32_t> mine, theirs;
     probe(side, keys, input.num_rows, mine, theirs);
     SideBuffer& other = sides_[1 - side];
@@ -524,14 +752,15 @@ class StreamJoinOperator final : public Operator {
   }
 
   void end_batch(const BatchContext& ctx, const Emit& out) override {
-    if (ctx.watermark_us != kNoWatermark || ctx.end_of_stream)
+    if (ctx.watermark_us != kNoWatermark || ctx.end_of_stream) {
+      reload_due(ctx);  // both sides' first: a key's rows come back on both sides together
       for (Side side : {kLeft, kRight}) evict(ctx, side, out);
+    }
     eviction_watermark_ = ctx.watermark_us;
-    progress_.rows_total = sides_[kLeft].live() + sides_[kRight].live();
+    progress_.rows_total = sides_[kLeft].live() + sides_[kRight].live() + spilled_rows_[kLeft] + spilled_rows_[kRight];
     progress_.rows_updated = std::exchange(rows_updated_, 0);
     progress_.rows_dropped_by_watermark = std::exchange(rows_late_, 0);
-    progress_.memory_used_bytes =
-        keys_.memory_bytes() + sides_[kLeft].memory_bytes() + sides_[kRight].memory_bytes();
+    progress_.memory_used_bytes = memory_bytes();
   }
 
   // Spark's shouldRunAnotherBatch: a watermark move runs a batch when a side's state is evicted by it.
@@ -554,11 +783,55 @@ class StreamJoinOperator final : public Operator {
 
   void save_state(StateStore& store) const override {
     for (auto& s : sides_) s.save(store);
+    if (spills() == index_marked_) return;
+    if (spills())
+      store.put(kIndexMarker, "");
+    else
+      store.remove(kIndexMarker);
+    index_marked_ = spills();
   }
 
-  void load_state(const StateStore& store) override {
+  [[gnu::cold]] void load_state(const StateStore& store) override {
     keys_ = GroupTable(flat_key_types(plan_.keys));
-    for (auto& s : sides_) s.load(store);
+    index_marked_ = store.get(kIndexMarker).has_value();
+    // The marker says the rows are keyed by join key and indexed by eviction time. Without it a limit
+    // cannot find spilled rows: all is loaded and the first save rewrites them so (spilled after that
+    // commit); a run without a limit finding it rewrites them by sequence number likewise.
+    if (!spills() || !index_marked_) {
+      if (spills()) keys_.track_recency();
+      for (auto& s : sides_) s.load(store, spills() != index_marked_);
+      return;
+    }
+    // Under a limit nothing is loaded: rows and the watermark bring keys back as they need them.
+    keys_.track_recency();
+    spill_store_ = &store;
+    std::vector<std::string> stored;
+    for (Side side : {kLeft, kRight})
+      spilled_rows_[side] = sides_[side].scan_spilled(store, [&](std::string_view key) { stored.emplace_back(key); });
+    spilled_due_[kLeft] = spilled_due_[kRight] = kNoWatermark;  // unknown: the first watermark looks
+    spilled_keys_.update(hashes_of(std::move(stored)));
+  }
+
+  void set_state_memory(size_t budget_bytes) override {
+    state_memory_ = budget_bytes;
+    keys_.track_recency();
+    for (auto& s : sides_) s.keep_index();
+  }
+
+  // Keeps the most recently touched keys, each with its rows on both sides; the rest stay in the store only.
+  [[gnu::cold]] void spill(const StateStore& store) override {
+    const size_t bytes = memory_bytes();
+    if (!spills() || keys_.size() == 0 || bytes <= state_memory_) return;
+    spill_store_ = &store;
+    const std::vector<uint8_t> keep = keys_.most_recent_within(state_memory_, bytes);
+    std::vector<uint64_t> spilled;
+    for (uint32_t g = 0; g < keys_.size(); ++g)
+      if (!keep[g] && (sides_[kLeft].has_rows(g) || sides_[kRight].has_rows(g))) spilled.push_back(keys_.hash(g));
+    for (Side side : {kLeft, kRight}) spilled_rows_[side] += sides_[side].spill(keep, spilled_due_[side]);
+    const size_t groups = keys_.size();
+    const std::vector<uint32_t> kept = keys_.compact(keep);
+    for (auto& s : sides_) s.renumber_groups(kept, groups);
+    spilled_keys_.update(std::move(spilled));
   }
 
   std::string explain() const override {
@@ -569,6 +842,90 @@ class StreamJoinOperator final : public Operator {
   }
 
  private:
+  bool spills() const { return state_memory_ > 0; }
+
+  size_t memory_bytes() const {
+    return keys_.memory_bytes() + sides_[kLeft].memory_bytes() + sides_[kRight].memory_bytes() +
+           spilled_keys_.memory_bytes();
+  }
+
+  // The hashes of encoded join keys (each once).
+  [[gnu::cold]] std::vector<uint64_t> hashes_of(std::vector<std::string> keys) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::vector<uint64_t> hashes;
+    const size_t chunk = batch_rows();
+    for (size_t from = 0; from < keys.size(); from += chunk) {
+      const size_t n = std::min(chunk, keys.size() - from);
+      std::vector<ColumnRef> columns;
+      for (auto& k : keys_.key_columns()) columns.push_back(Column::make(k->type(), n));
+      for (size_t i = from; i < from + n; ++i) {
+        std::string_view key = keys[i];
+        for (auto& c : columns) codec::append_value(key, *c);
+        if (!key.empty()) fail(ErrorKind::Internal, "corrupt join state: trailing key bytes");
+      }
+      std::vector<const Column*> flat;
+      for (auto& c : columns) flat.push_back(c.get());
+      std::vector<uint32_t> rows(n);
+      std::iota(rows.begin(), rows.end(), 0u);
+      const std::vector<uint64_t>& h = keys_.hashes(flat, rows.data(), n);
+      hashes.insert(hashes.end(), h.begin(), h.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    return hashes;
+  }
+
+  // The keys of a batch new to memory (groups from `first` on) that may be spilled: their rows back.
+  [[gnu::cold]] void reload_new_keys(uint32_t first) {
+    std::vector<std::string> keys;
+    std::vector<uint32_t> groups;
+    for (uint32_t g = first; g < keys_.size(); ++g) {
+      if (!spilled_keys_.may_hold(keys_.hash(g))) continue;
+      keys.emplace_back();
+      keys_.encode_key(g, keys.back());
+      // emplace_back, here and in reload_due: more calls of vector<uint32_t>::push_back in this
+      // file and GCC stops inlining it in index(), the buffer's per-row loop (callgrind: +1.7%).
+      groups.emplace_back(g);
+    }
+    reload_keys(keys, groups);
+  }
+
+  // Before eviction: the spilled keys with rows this batch evicts come back
+  // (at the end of the stream all of them), so that eviction and the outer
+  // join's null rows go exactly as if they had stayed in memory.
+  [[gnu::cold]] void reload_due(const BatchContext& ctx) {
+    if (spilled_rows_[kLeft] + spilled_rows_[kRight] == 0) return;
+    const bool all = ctx.end_of_stream || ctx.watermark_us == kEndOfTime;
+    keys_.set_now(ctx.batch_id);
+    const uint32_t known = static_cast<uint32_t>(keys_.size());
+    std::vector<std::string> keys;
+    std::vector<uint32_t> groups;
+    auto note = [&](std::string_view key) {  // a key not in memory, once
+      const uint32_t g = keys_.find_or_insert_encoded(key);
+      if (g != known + groups.size()) return;
+      keys.emplace_back(key);
+      groups.emplace_back(g);
+    };
+    for (Side side : {kLeft, kRight}) {
+      const SideBuffer& s = sides_[side];
+      if (all) {
+        s.for_each_stored_key(*spill_store_, note);
+      } else if (s.spec().eviction.evicts() && spilled_due_[side] <= ctx.watermark_us) {
+        s.for_each_due_key(*spill_store_, ctx.watermark_us, note);
+        spilled_due_[side] = ctx.watermark_us + 1;
+      }
+    }
+    reload_keys(keys, groups);
+  }
+
+  // The stored rows of spilled keys `keys` (encoded; in memory as groups `groups`, with no rows yet), both sides.
+  [[gnu::cold]] void reload_keys(const std::vector<std::string>& keys, const std::vector<uint32_t>& groups) {
+    if (keys.empty()) return;
+    std::vector<uint8_t> found(keys.size(), 0);
+    for (Side side : {kLeft, kRight}) spilled_rows_[side] -= sides_[side].reload(*spill_store_, keys, found);
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (found[i]) spilled_keys_.reloaded(keys_.hash(groups[i]));
+  }
+
   // Drops the rows at or before the previous batch's watermark on the side's own event-time column.
   Batch drop_late(const BatchContext& ctx, Side side, Batch input) {
     const auto& event_time = sides_[side].spec().event_time;
@@ -743,6 +1100,17 @@ class StreamJoinOperator final : public Operator {
   std::vector<uint32_t> all_rows_;  // 0, 1, 2, ...: the rows find_or_insert takes
   int64_t eviction_watermark_ = kNoWatermark;
   uint64_t rows_updated_ = 0, rows_late_ = 0;  // this micro-batch
+  // Spill (state_memory_limit): the store that holds the spilled keys' rows,
+  // those keys, and per side their row count and a lower bound of their
+  // eviction times (past it, the watermark looks in the store's index).
+  size_t state_memory_ = 0;
+  // The store's entry that says it indexes the rows by eviction time (written with the index, removed with it).
+  static constexpr std::string_view kIndexMarker = "I";
+  mutable bool index_marked_ = false;
+  const StateStore* spill_store_ = nullptr;
+  SpilledKeys spilled_keys_;
+  size_t spilled_rows_[2] = {0, 0};
+  int64_t spilled_due_[2] = {kEndOfTime, kEndOfTime};
   StateOperatorProgress progress_;
 };
 

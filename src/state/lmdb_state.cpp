@@ -471,6 +471,8 @@ class LmdbStore final : public StateStore {
   void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override;
   void for_each_with_prefix(std::string_view prefix,
                             const std::function<void(std::string_view, std::string_view)>& fn) const override;
+  void for_each_in_range(std::string_view begin, std::string_view end,
+                         const std::function<void(std::string_view, std::string_view)>& fn) const override;
   // Commits this store's changes alone (tests); the executor commits every
   // store at once with LmdbStateEnv::commit.
   void commit(int64_t version) override { impl_.prepare_commit({this}, version)(); }
@@ -498,10 +500,9 @@ class LmdbStore final : public StateStore {
     stored.append(is_direct(key) ? key : key.substr(0, impl_.max_key - 1));
     return stored;
   }
-  // Calls fn with the committed entries from `committed` on and the staged
-  // ones from `staged` on, merged in key order (a staged change wins), while
-  // the keys start with `prefix`.
-  void merge(CommittedEntries& committed, Staged::const_iterator staged, std::string_view prefix,
+  // Calls fn with the committed entries and the staged ones with keys from
+  // `from` on, merged in key order (a staged change wins), while within(key).
+  void merge(std::string_view from, const std::function<bool(std::string_view)>& within,
              const std::function<void(std::string_view, std::string_view)>& fn) const;
   Staged::const_iterator write_bucket(MDB_cursor* cursor, const Staged& staged, Staged::const_iterator first,
                                       uint32_t undo_db, UndoRecord& undo, StatsDelta& delta) const;
@@ -528,41 +529,43 @@ std::optional<std::string> LmdbStore::get(std::string_view key) const {
 }
 
 void LmdbStore::for_each(const std::function<void(std::string_view, std::string_view)>& fn) const {
-  impl_.await();
-  ReadTxn txn(impl_);
-  CommittedEntries committed(impl_, txn.get(), dbi_);
-  merge(committed, staged_.begin(), "", fn);
+  merge("", [](std::string_view) { return true; }, fn);
 }
 
 void LmdbStore::for_each_with_prefix(std::string_view prefix,
                                      const std::function<void(std::string_view, std::string_view)>& fn) const {
-  impl_.await();
-  ReadTxn txn(impl_);
-  // A long prefix seeks to its bucket (keys sharing the stored part), whose entries may start before it.
-  CommittedEntries committed(impl_, txn.get(), dbi_, stored_key(prefix));
-  auto staged = std::lower_bound(staged_.begin(), staged_.end(), prefix,
-                                 [](const Staged::Entry& e, std::string_view k) { return e.first < k; });
-  merge(committed, staged, prefix, fn);
+  merge(prefix, [&](std::string_view key) { return key.starts_with(prefix); }, fn);
 }
 
-void LmdbStore::merge(CommittedEntries& committed, Staged::const_iterator staged, std::string_view prefix,
+void LmdbStore::for_each_in_range(std::string_view begin, std::string_view end,
+                                  const std::function<void(std::string_view, std::string_view)>& fn) const {
+  merge(begin, [&](std::string_view key) { return key < end; }, fn);
+}
+
+void LmdbStore::merge(std::string_view from, const std::function<bool(std::string_view)>& within,
                       const std::function<void(std::string_view, std::string_view)>& fn) const {
+  impl_.await();
+  ReadTxn txn(impl_);
+  // A long key seeks to its bucket (keys sharing the stored part), whose entries may start before it.
+  CommittedEntries committed(impl_, txn.get(), dbi_, from.empty() ? std::string() : stored_key(from));
+  auto staged = std::lower_bound(staged_.begin(), staged_.end(), from,
+                                 [](const Staged::Entry& e, std::string_view k) { return e.first < k; });
   bool more = committed.next();
-  while (more && committed.key() < prefix) more = committed.next();
-  more = more && committed.key().starts_with(prefix);
+  while (more && committed.key() < from) more = committed.next();
+  more = more && within(committed.key());
   const auto last = staged_.end();
-  bool staging = staged != last && std::string_view(staged->first).starts_with(prefix);
+  bool staging = staged != last && within(staged->first);
   while (more || staging) {
     int order = !more ? 1 : !staging ? -1 : committed.key().compare(staged->first);
     if (order < 0) {
       fn(committed.key(), committed.value());
-      more = committed.next() && committed.key().starts_with(prefix);
+      more = committed.next() && within(committed.key());
       continue;
     }
     if (staged->second) fn(staged->first, *staged->second);
-    if (order == 0) more = committed.next() && committed.key().starts_with(prefix);
+    if (order == 0) more = committed.next() && within(committed.key());
     ++staged;
-    staging = staged != last && std::string_view(staged->first).starts_with(prefix);
+    staging = staged != last && within(staged->first);
   }
 }
 

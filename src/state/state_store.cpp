@@ -18,6 +18,11 @@ void MemoryStateStore::for_each_with_prefix(std::string_view prefix,
     fn(it->first, it->second);
 }
 
+void MemoryStateStore::for_each_in_range(std::string_view begin, std::string_view end,
+                                         const std::function<void(std::string_view, std::string_view)>& fn) const {
+  for (auto it = pending_.lower_bound(begin); it != pending_.end() && it->first < end; ++it) fn(it->first, it->second);
+}
+
 void MemoryStateStore::commit(int64_t version) {
   committed_ = pending_;
   version_ = version;

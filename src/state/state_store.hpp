@@ -31,6 +31,10 @@ class StateStore {
   // scan (an operator whose keys lead with what it looks entries up by).
   virtual void for_each_with_prefix(std::string_view prefix,
                                     const std::function<void(std::string_view key, std::string_view value)>& fn) const = 0;
+  // The same for the keys k with begin <= k < end: a seek and a scan of
+  // just those (an operator's entries ordered by a time, up to a bound).
+  virtual void for_each_in_range(std::string_view begin, std::string_view end,
+                                 const std::function<void(std::string_view key, std::string_view value)>& fn) const = 0;
   // Removes every entry (an operator rewriting its whole state).
   void clear() {
     std::vector<std::string> keys;
@@ -53,6 +57,8 @@ class MemoryStateStore final : public StateStore {
   void for_each(const std::function<void(std::string_view, std::string_view)>& fn) const override;
   void for_each_with_prefix(std::string_view prefix,
                             const std::function<void(std::string_view, std::string_view)>& fn) const override;
+  void for_each_in_range(std::string_view begin, std::string_view end,
+                         const std::function<void(std::string_view, std::string_view)>& fn) const override;
   void commit(int64_t version) override;
   void abort() override { pending_ = committed_; }
 

@@ -2,7 +2,7 @@
 """Crash harness: kill -9 a checkpointed pipeline at random moments, restart it
 until it finishes, and compare its output with an uninterrupted run.
 
-usage: harness.py RUNNEL [--source file|stdin] [--query window|session] [--kills N] [--seed S]
+usage: harness.py RUNNEL [--source file|stdin] [--query window|session|join] [--kills N] [--seed S]
                   [--minutes M] [--keep] [--state-memory-limit SIZE]
 
 The pipeline is a file-to-file windowed aggregation (file source, one file per
@@ -19,6 +19,11 @@ exactly the reference rows: none lost, none twice.
 With --query session the aggregation is by 1-second session windows of
 (key, value % 50), the session key first: sparse sessions that often merge
 across micro-batches (and, under a memory limit, across spilled state).
+
+With --query join the events are left outer joined with themselves (renamed,
+their own watermark) on the key, value % 10 and a 1-second time range: rows
+buffered on both sides across micro-batches, unmatched ones out with nulls at
+their eviction (and, under a memory limit, keys spilled with both sides' rows).
 
 With --source stdin the same aggregation reads stdin (a few hundred records a
 micro-batch): each start is fed, through a pipe left open, the next one to
@@ -59,6 +64,25 @@ sinks:
 QUERY_SESSION = QUERY.replace(
     """group_by: ["window(ts, '10 seconds') AS window", key]""",
     """group_by: ["session_window(ts, '1 second') AS session", key, "value % 50 AS bucket"]""")
+
+QUERY_JOIN = """\
+transforms:
+  others:
+    from: events
+    steps:
+      - select: ["ts AS other_ts", "key AS other_key", "value AS other_value"]
+      - watermark: {{column: other_ts, delay: 5 seconds}}
+  per_key:
+    from: events
+    steps:
+      - watermark: {{column: ts, delay: 5 seconds}}
+      - join:
+          with: others
+          type: left_outer
+          on: "key = other_key AND value % 10 = other_value % 10 AND other_ts >= ts AND other_ts <= ts + INTERVAL 1 SECOND"
+sinks:
+  out: {{from: per_key, type: file, path: {dir}/out, format: json}}
+"""
 
 PIPELINE = """\
 version: 1
@@ -354,13 +378,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runnel")
     parser.add_argument("--source", choices=("file", "stdin"), default="file")
-    parser.add_argument("--query", choices=("window", "session"), default="window")
+    parser.add_argument("--query", choices=("window", "session", "join"), default="window")
     add_round_options(parser)
     parser.add_argument("--state-memory-limit", help="run with state_memory_limit (state spills to LMDB)")
     args = parser.parse_args()
     global PIPELINE, PIPELINE_STDIN
-    if args.query == "session":
-        PIPELINE, PIPELINE_STDIN = (p.replace(QUERY, QUERY_SESSION) for p in (PIPELINE, PIPELINE_STDIN))
+    if args.query != "window":
+        query = QUERY_SESSION if args.query == "session" else QUERY_JOIN
+        PIPELINE, PIPELINE_STDIN = (p.replace(QUERY, query) for p in (PIPELINE, PIPELINE_STDIN))
     if args.state_memory_limit:
         line = "checkpoint: {dir}/checkpoint\n"
         PIPELINE, PIPELINE_STDIN = (p.replace(line, line + "state_memory_limit: " + args.state_memory_limit + "\n")

@@ -118,6 +118,10 @@ struct CountingStore final : StateStore {
                             const std::function<void(std::string_view, std::string_view)>& fn) const override {
     inner.for_each_with_prefix(prefix, fn);
   }
+  void for_each_in_range(std::string_view begin, std::string_view end,
+                         const std::function<void(std::string_view, std::string_view)>& fn) const override {
+    inner.for_each_in_range(begin, end, fn);
+  }
   void commit(int64_t version) override { inner.commit(version); }
   void abort() override { inner.abort(); }
 };

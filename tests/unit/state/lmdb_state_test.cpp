@@ -23,6 +23,7 @@ using runnel::Error;
 using runnel::ErrorKind;
 using runnel::LmdbStateEnv;
 using runnel::StateStore;
+using runnel::MemoryStateStore;
 
 namespace {
 
@@ -540,4 +541,39 @@ TEST_CASE("lmdb state: for_each_with_prefix seeks to the keys under a prefix, st
       if (k.starts_with(prefix)) want.emplace(k, v);
     CHECK(under(prefix) == want);
   }
+}
+
+TEST_CASE("lmdb state: for_each_in_range gives the keys from begin up to end, staged changes on top, long keys too") {
+  TempDir tmp;
+  LmdbStateEnv env(tmp.state());
+  StateStore& store = env.store("op");
+  MemoryStateStore memory;  // the same entries: the two stores must agree
+  auto put = [&](const std::string& k, const std::string& v) { store.put(k, v), memory.put(k, v); };
+  auto remove = [&](const std::string& k) { store.remove(k), memory.remove(k); };
+  for (const char* k : {"a", "ab", "abc", "abd", "ac", "b", "ba"}) put(k, std::string("v") + k);
+  const std::string bucket(510, 'q');
+  for (const char* tail : {"", "a", "ab", "b"}) put(bucket + tail, std::string("long") + tail);
+  env.commit(0);
+  memory.commit(0);
+  remove("abd");
+  put("abb", "staged");
+  put("ac", "changed");
+  remove(bucket + "ab");
+  put(bucket + "aa", "staged long");
+  auto in = [](const StateStore& s, const std::string& begin, const std::string& end) {
+    std::vector<std::string> out;
+    s.for_each_in_range(begin, end, [&](std::string_view key, std::string_view value) {
+      out.push_back(std::string(key) + "=" + std::string(value));
+    });
+    return out;
+  };
+  const std::vector<std::pair<std::string, std::string>> ranges = {
+      {"", "\xff"}, {"a", "ac"}, {"ab", "abc"}, {"abb", "abb"}, {"abc", "b"}, {"b", "z"}, {"c", "d"},
+      {bucket, bucket + "b"}, {bucket + "a", bucket + "ab"}, {std::string(300, 'q'), "r"}};
+  for (const auto& [begin, end] : ranges) {
+    CAPTURE(begin.size());
+    CAPTURE(end.size());
+    CHECK(in(store, begin, end) == in(memory, begin, end));
+  }
+  CHECK(in(memory, "a", "ac") == std::vector<std::string>{"a=va", "ab=vab", "abb=staged", "abc=vabc"});
 }
