@@ -13,7 +13,6 @@
 //
 // Keys, residual condition and names: ops/join_plan.hpp.
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -146,40 +145,6 @@ class StaticTable {
   bool loaded_ = false;
 };
 
-// Whether row i of `a` and row j of `b` (columns of one type) hold equal
-// keys, as GroupTable groups them: null equals null, -0.0 equals 0.0, a NaN
-// equals a NaN.
-template <class T>
-bool equal_at(const Column& a, uint32_t i, const Column& b, uint32_t j) {
-  const T x = a.data<T>()[i], y = b.data<T>()[j];
-  if constexpr (std::is_floating_point_v<T>) return x == y || (std::isnan(x) && std::isnan(y));
-  else return x == y;
-}
-
-bool equal_keys(const std::vector<const Column*>& a, uint32_t i, const std::vector<const Column*>& b, uint32_t j) {
-  for (size_t k = 0; k < a.size(); ++k) {
-    const Column &x = *a[k], &y = *b[k];
-    const bool x_null = x.is_null(i), y_null = y.is_null(j);
-    if (x_null || y_null) {
-      if (x_null != y_null) return false;
-      continue;
-    }
-    bool same;
-    switch (x.id()) {
-      case TypeId::Boolean: same = equal_at<uint8_t>(x, i, y, j); break;
-      case TypeId::Int:
-      case TypeId::Date: same = equal_at<int32_t>(x, i, y, j); break;
-      case TypeId::Float: same = equal_at<float>(x, i, y, j); break;
-      case TypeId::Double: same = equal_at<double>(x, i, y, j); break;
-      case TypeId::String:
-      case TypeId::Binary: same = equal_at<std::string_view>(x, i, y, j); break;
-      default: same = equal_at<int64_t>(x, i, y, j); break;
-    }
-    if (!same) return false;
-  }
-  return true;
-}
-
 // The table's rows by key: an open-addressing index (linear probing) of each
 // key's first table row, its "head", compared straight against the table's
 // own key columns (no copy of the keys); a slot also holds the key's hash's
@@ -229,7 +194,7 @@ class BuildSide {
       const uint32_t tag = static_cast<uint32_t>(hash >> 32);
       for (size_t slot = hash & mask; slots_[slot].row != kEmpty; slot = (slot + 1) & mask) {
         const Slot s = slots_[slot];
-        if (s.tag == tag && equal_keys(probe_keys, rows[i], flat_keys_, s.row)) {
+        if (s.tag == tag && GroupTable::same_keys(probe_keys, rows[i], flat_keys_, s.row)) {
           heads[i] = s.row;
           break;
         }
@@ -262,7 +227,7 @@ class BuildSide {
     size_t slot = hash & mask;
     for (; slots_[slot].row != kEmpty; slot = (slot + 1) & mask) {
       const Slot s = slots_[slot];
-      if (s.tag == tag && equal_keys(flat_keys_, row, flat_keys_, s.row)) return s.row;
+      if (s.tag == tag && GroupTable::same_keys(flat_keys_, row, flat_keys_, s.row)) return s.row;
     }
     slots_[slot] = Slot{row, tag};
     return row;

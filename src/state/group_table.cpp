@@ -118,6 +118,13 @@ bool GroupTable::row_equals_group(const std::vector<const Column*>& keys, uint32
   return true;
 }
 
+bool GroupTable::same_keys(const std::vector<const Column*>& a, uint32_t i, const std::vector<const Column*>& b,
+                           uint32_t j) {
+  for (size_t k = 0; k < a.size(); ++k)
+    if (!equal(*a[k], i, *b[k], j)) return false;
+  return true;
+}
+
 uint32_t GroupTable::insert(const std::vector<const Column*>& keys, uint32_t row, uint64_t hash) {
   uint32_t group = static_cast<uint32_t>(hashes_.size());
   for (size_t k = 0; k < keys.size(); ++k) {

@@ -29,6 +29,11 @@ class GroupTable {
   explicit GroupTable(std::vector<DataType> key_types);
 
   size_t size() const { return hashes_.size(); }
+  // Whether row i of `a` and row j of `b` (flat key columns, of one type
+  // each) hold keys of one group: null equals null, -0.0 equals 0.0, a NaN
+  // equals a NaN.
+  static bool same_keys(const std::vector<const Column*>& a, uint32_t i, const std::vector<const Column*>& b,
+                        uint32_t j);
   const std::vector<ColumnRef>& key_columns() const { return keys_; }
 
   // For the rows rows[0..n) of `keys` (columns of the key types), writes each
