@@ -158,21 +158,22 @@ class BuildSide {
     Batch batch{table.schema(), table.columns(), table.rows(), nullptr};
     keys_ = key_columns(plan.keys, true, batch, eval);
     flat_keys_ = flat_key_columns(keys_);
-    const std::vector<uint32_t> kept = rows_without_null_key(plan, keys_, table.rows());
+    const RowsWithKey kept{plan, keys_, table.rows()};
     size_t capacity = 16;
-    while (capacity < 2 * kept.size()) capacity *= 2;  // half full at most: short probe chains
+    while (capacity < 2 * kept.count()) capacity *= 2;  // half full at most: short probe chains
     slots_ = LargeVector<Slot>(capacity, Slot{kEmpty, 0});
     std::vector<std::pair<uint32_t, uint32_t>> repeats;  // (row, its key's head) for a key's later rows
-    for (size_t at = 0; at < kept.size(); at += kChunk) {
-      const size_t n = std::min(kChunk, kept.size() - at);
-      const std::vector<uint64_t>& hashes = hasher_->hashes(flat_keys_, kept.data() + at, n);
-      for (size_t i = 0; i < n; ++i) {
-        if (i + kPrefetch < n) __builtin_prefetch(&slots_[hashes[i + kPrefetch] & (capacity - 1)]);
-        const uint32_t row = kept[at + i], head = insert(row, hashes[i]);
-        if (head != row) repeats.emplace_back(row, head);
+    std::vector<uint32_t> rows;
+    for (size_t at = 0; at < table.rows(); at += kChunk) {
+      kept.in(at, std::min(at + kChunk, table.rows()), rows);
+      const std::vector<uint64_t>& hashes = hasher_->hashes(flat_keys_, rows.data(), rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (i + kBuildPrefetch < rows.size()) __builtin_prefetch(&slots_[hashes[i + kBuildPrefetch] & (capacity - 1)]);
+        const uint32_t head = insert(rows[i], hashes[i]);
+        if (head != rows[i]) repeats.emplace_back(rows[i], head);
       }
     }
-    empty_ = kept.empty();
+    empty_ = kept.count() == 0;
     unique_ = repeats.empty();
     if (unique_) first_.clear(), rows_.clear();
     else bucket(kept, repeats, table.rows());
@@ -215,6 +216,8 @@ class BuildSide {
   // probe misses on its slot and its table key, so both are asked for ahead.
   static constexpr size_t kFarSlots = size_t{1} << 16;
   static constexpr size_t kPrefetch = 16;
+  // An insert waits on nothing but its slot, so it runs further ahead (16: 3% more CPU for a 1 M-row table).
+  static constexpr size_t kBuildPrefetch = 64;
   struct Slot {
     uint32_t row;  // the key's head, or kEmpty
     uint32_t tag;  // the high half of the key's hash
@@ -253,28 +256,43 @@ class BuildSide {
     }
   }
 
-  // The rows [0, n) whose `=` keys are all non-null (the others match nothing).
-  static std::vector<uint32_t> rows_without_null_key(const JoinPlan& plan, const std::vector<ColumnRef>& keys,
-                                                     size_t n) {
-    std::vector<uint32_t> rows(n);
-    std::iota(rows.begin(), rows.end(), uint32_t{0});
-    if (std::all_of(keys.begin(), keys.end(), [](const ColumnRef& k) { return k->all_valid(); })) return rows;
-    std::erase_if(rows, [&](uint32_t r) { return has_null_key(plan.keys, keys, r); });
-    return rows;
-  }
+  // The table rows whose `=` keys are all non-null (the others match
+  // nothing), found a range at a time: a list of all of them would be as
+  // long as the table, only to be read once.
+  class RowsWithKey {
+   public:
+    RowsWithKey(const JoinPlan& plan, const std::vector<ColumnRef>& keys, size_t n) : plan_(plan), keys_(keys) {
+      all_ = std::all_of(keys.begin(), keys.end(), [](const ColumnRef& k) { return k->all_valid(); });
+      for (size_t r = 0; r < n; ++r) count_ += has(static_cast<uint32_t>(r));
+    }
+    size_t count() const { return count_; }
+    bool has(uint32_t r) const { return all_ || !has_null_key(plan_.keys, keys_, r); }
+    // The rows of [begin, end) with a key, into `rows`.
+    void in(size_t begin, size_t end, std::vector<uint32_t>& rows) const {
+      rows.clear();
+      for (size_t r = begin; r < end; ++r)
+        if (has(static_cast<uint32_t>(r))) rows.push_back(static_cast<uint32_t>(r));
+    }
+
+   private:
+    const JoinPlan& plan_;
+    const std::vector<ColumnRef>& keys_;
+    bool all_;
+    size_t count_ = 0;
+  };
 
   // Counting sort of the kept rows by their key's head (a head's own, or as `repeats` gives it).
-  void bucket(const std::vector<uint32_t>& kept, const std::vector<std::pair<uint32_t, uint32_t>>& repeats,
-              size_t num_rows) {
+  void bucket(const RowsWithKey& kept, const std::vector<std::pair<uint32_t, uint32_t>>& repeats, size_t num_rows) {
     std::vector<uint32_t> head_of(num_rows);
     std::iota(head_of.begin(), head_of.end(), uint32_t{0});
     for (auto [row, head] : repeats) head_of[row] = head;
     first_.assign(num_rows + 1, 0);
-    for (uint32_t row : kept) ++first_[head_of[row] + 1];
+    for (uint32_t row = 0; row < num_rows; ++row) first_[head_of[row] + 1] += kept.has(row);
     for (size_t r = 0; r < num_rows; ++r) first_[r + 1] += first_[r];
-    rows_.resize(kept.size());
+    rows_.resize(kept.count());
     std::vector<uint32_t> next(first_.begin(), first_.end() - 1);
-    for (uint32_t row : kept) rows_[next[head_of[row]]++] = row;
+    for (uint32_t row = 0; row < num_rows; ++row)
+      if (kept.has(row)) rows_[next[head_of[row]]++] = row;
   }
 
   std::unique_ptr<GroupTable> hasher_;  // for its hashes() only: the index is the slots

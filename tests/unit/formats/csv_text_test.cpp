@@ -37,6 +37,21 @@ TEST_CASE("csv: carriage returns and quotes in unquoted fields, text after a clo
   CHECK(rows == Rows{"a\rb|c\r|qx\"y", "mid\"dle|null|last"});
 }
 
+TEST_CASE("csv: unquoted fields shorter than, as long as and longer than the 16-byte scan") {
+  // A field's end is searched sixteen bytes at a time: a delimiter or newline
+  // at every offset of a block, and the data's end inside a block, must cut it.
+  std::string text;
+  Rows expected;
+  for (size_t n = 0; n <= 40; ++n) {
+    const std::string a(n, 'a'), b(40 - n, 'b');
+    text += a + "," + b + (n % 2 ? "\r\n" : "\n");
+    expected.push_back((n ? a : "null") + "|" + (n < 40 ? b : "null"));
+  }
+  text += std::string(17, 'x') + "," + std::string(15, 'y');  // no newline at the end
+  expected.push_back(std::string(17, 'x') + "|" + std::string(15, 'y'));
+  CHECK(parse_csv("a STRING, b STRING", text) == expected);
+}
+
 TEST_CASE("csv: header skipped only at the start of a file; null_value; delimiter") {
   CsvOptions options;
   options.header = true;
