@@ -127,10 +127,28 @@ class StaticTable {
     if (!src.all_valid())
       for (size_t r = 0; r < n; ++r)
         if (src.is_null(r)) dst.set_null(at + r);
-    if (!src.type().is_string_like()) return;
-    std::string_view* views = dst.data<std::string_view>() + at;
-    Arena& arena = dst.arena();
-    for (size_t r = 0; r < n; ++r) views[r] = arena.copy(views[r]);
+    if (src.type().is_string_like()) copy_strings(dst.arena(), dst.data<std::string_view>() + at, n);
+  }
+
+  // Copies the bytes of views[0, n) into `arena` and points the views at the
+  // copy. A reader appends a batch's strings one after the other, so they
+  // are mostly one run of bytes, copied at once; else string by string.
+  static void copy_strings(Arena& arena, std::string_view* views, size_t n) {
+    const char* start = nullptr;
+    const char* end = nullptr;
+    for (size_t r = 0; r < n; ++r) {
+      if (views[r].empty()) continue;
+      if (!start) start = end = views[r].data();
+      if (views[r].data() != end) {
+        for (size_t k = 0; k < n; ++k) views[k] = arena.copy(views[k]);
+        return;
+      }
+      end += views[r].size();
+    }
+    if (!start) return;
+    const std::string_view copy = arena.copy({start, static_cast<size_t>(end - start)});
+    for (size_t r = 0; r < n; ++r)
+      if (!views[r].empty()) views[r] = {copy.data() + (views[r].data() - start), views[r].size()};
   }
 
   // Copies: the table is re-read at run time, when the config the graph was planned from may be gone.

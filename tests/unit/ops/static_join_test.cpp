@@ -2,6 +2,7 @@
 // between micro-batches (Spark re-evaluates the static side every batch).
 #include <doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -118,4 +119,24 @@ TEST_CASE("a static table whose first rows misjudge its size is read whole") {
   CHECK(JoinFixture("inner", csv(5000, 50000, false)).run({"s0", last_long, "s49999"}, {0, 1, 2}) == expected);
   JoinFixture fixture("inner", csv(5000, 50000, false));
   CHECK(fixture.graph.transforms[0]->ops[0]->explain() == "StaticJoin Inner [keys: user = id] table users (55000 rows)");
+}
+
+TEST_CASE("a static table's strings are copied whole out of the reader's batches, in runs or one by one") {
+  // Batches of short strings hold their bytes in one run (copied at once);
+  // long ones spill into further arena chunks (copied string by string).
+  std::string csv = "id,country\n";
+  std::vector<std::string> ids, expected;
+  std::vector<uint32_t> all;
+  for (int i = 0; i < 10000; ++i) {
+    const std::string id = "k" + std::to_string(i) + (i >= 5000 && i % 7 == 0 ? std::string(300, 'x') : "");
+    const std::string country = i % 5 == 0 ? "" : "c" + std::to_string(i);
+    csv += id + "," + country + "\n";
+    ids.push_back(id);
+    all.push_back(static_cast<uint32_t>(i));
+    expected.push_back(id + "|" + id + "|" + (country.empty() ? "null" : country));
+  }
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::string> rows = JoinFixture("inner", csv).run(ids, all);
+  std::sort(rows.begin(), rows.end());
+  CHECK(rows == expected);
 }
