@@ -9,6 +9,7 @@
 // fields that did convert are kept (Spark's partial results).
 #include <emmintrin.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -154,7 +155,12 @@ class CsvReader final : public RecordReader {
     size_t pos = 0;
     uint64_t line = origin.first_line;
     if (options_.header && origin.byte_offset == 0) skip_header(data, pos, line);
+    const bool unquoted = data.find(options_.quote, pos) == std::string_view::npos;
     while (pos < data.size()) {
+      if (unquoted && convert_unquoted(data, pos, out)) {
+        ++line;
+        continue;
+      }
       size_t start = pos;
       uint64_t first_line = line;
       read_record(data, pos, line);
@@ -241,6 +247,43 @@ class CsvReader final : public RecordReader {
     return more;
   }
 
+  // The record at `pos` in data without quotes, converted straight from it
+  // (no field list, no copy): true, with pos past its newline, when it has
+  // the schema's fields and each converts. Otherwise nothing of it is kept
+  // and pos is unchanged: a blank line, a wrong number of fields, a value
+  // that does not convert are the general path's (its messages, its modes).
+  bool convert_unquoted(std::string_view data, size_t& pos, const Emit& out) {
+    if (data[pos] == '\n' || data[pos] == '\r') return false;
+    const auto& columns = rows_.data_columns();
+    size_t at = pos;
+    for (size_t k = 0; k < columns.size(); ++k) {
+      const size_t end = find_field_end(data.data(), at, data.size(), options_.delimiter);
+      const bool more = end < data.size() && data[end] == options_.delimiter, last = k + 1 == columns.size();
+      size_t text_end = end;
+      if (last && text_end > at && data[text_end - 1] == '\r') --text_end;
+      if (more == last || !append_field(rows_.column(columns[k]), data.substr(at, text_end - at), false)) {
+        rows_.discard_row();
+        return false;
+      }
+      at = end + 1;
+    }
+    pos = std::min(at, data.size());
+    rows_.end_row(out);
+    return true;
+  }
+
+  // Appends a field's value to `column`: null for an unquoted empty field or
+  // null_value; false, appending nothing, when it does not convert.
+  bool append_field(Column& column, std::string_view text, bool quoted) const {
+    if ((text.empty() && !quoted) || text == options_.null_value) {
+      column.append_null();
+      return true;
+    }
+    if (column.id() != TypeId::String) return append_converted(text, column);
+    column.append_string(text);  // the common case, without append_converted's call
+    return true;
+  }
+
   // Field f's text; `raw` is its record.
   std::string_view field_text(std::string_view raw, const FieldSpan& f) const {
     return {(f.copied ? scratch_.data() : raw.data()) + f.begin, f.size};
@@ -249,7 +292,6 @@ class CsvReader final : public RecordReader {
   void convert_record(std::string_view raw, const Origin& origin, uint64_t line, const Emit& out) {
     const auto& columns = rows_.data_columns();
     const size_t num_fields = fields_.size();
-    const std::string_view null_value = options_.null_value;
     const char* failed = nullptr;
     std::string reason;
     for (size_t k = 0; k < columns.size(); ++k) {
@@ -259,11 +301,7 @@ class CsvReader final : public RecordReader {
         continue;
       }
       const std::string_view text = field_text(raw, fields_[k]);
-      if ((text.empty() && !fields_[k].quoted) || text == null_value) {
-        column.append_null();
-      } else if (column.id() == TypeId::String) {
-        column.append_string(text);  // the common case, without append_converted's call
-      } else if (!append_converted(text, column)) {
+      if (!append_field(column, text, fields_[k].quoted)) {
         column.append_null();
         if (reason.empty()) {
           const Field& f = rows_.schema()[columns[k]];
