@@ -1,6 +1,7 @@
 #include "state/group_table.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -49,9 +50,34 @@ uint64_t bits_of(T v) {
   return bits;
 }
 
+template <class Word>
+uint64_t load(const char* p) {
+  Word v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// A string of at most 16 bytes is read as two words that may overlap (or
+// fewer bytes), which with its length say exactly what it is, and folded so
+// that strings differing in one word only never collide (each product is a
+// bijection; mix() then spreads the result). Keys are mostly that short, and
+// a call of std::hash per key cost more than the rest of the hashing. Longer
+// strings go to std::hash.
+uint64_t hash_string(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t a = 0, b = 0;
+  if (n > 16) return std::hash<std::string_view>{}(s);
+  if (n >= 8) a = load<uint64_t>(p), b = load<uint64_t>(p + n - 8);
+  else if (n >= 4) a = load<uint32_t>(p) | load<uint32_t>(p + n - 4) << 32;
+  else if (n > 0) a = uint64_t{static_cast<uint8_t>(p[0])} | uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
+                      uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
+  return a * 0x9e3779b97f4a7c15ULL ^ std::rotl(b * 0xd6e8feb86659fd93ULL, 32) ^ n;
+}
+
 template <class T>
 uint64_t hash_value(T v) {
-  if constexpr (std::is_same_v<T, std::string_view>) return std::hash<std::string_view>{}(v);
+  if constexpr (std::is_same_v<T, std::string_view>) return hash_string(v);
   else return mix(bits_of(v));
 }
 

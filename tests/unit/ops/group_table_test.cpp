@@ -1,5 +1,6 @@
 #include <doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -377,4 +378,24 @@ TEST_CASE("many keys: inserted and found in bulk past the hash chunk and prefetc
   std::vector<uint32_t> found(n);
   table.find({probe.get()}, rows.data(), n, found.data());
   for (size_t i = 0; i < n; ++i) CHECK(found[i] == (i % 3 && i < 7000 ? i : GroupTable::kNoGroup));
+}
+
+TEST_CASE("short string keys that share bytes, words or all but their length hash apart") {
+  // Up to 16 bytes a string hashes from (overlapping) words and its length:
+  // each of these differs from another in one byte, one word or its length.
+  std::vector<std::string> keys = {"", "a", "aa", "aaa", "ab", "abb", "a\0"};
+  keys.back().push_back('\0');
+  for (size_t n = 1; n <= 24; ++n) {
+    keys.push_back(std::string(n, 'x'));
+    keys.push_back(std::string(n - 1, 'x') + "y");
+    if (n > 1) keys.push_back("y" + std::string(n - 1, 'x'));
+  }
+  auto column = Column::make(DataType::of(TypeId::String));
+  for (auto& k : keys) column->append_string(k);
+  GroupTable table({DataType::of(TypeId::String)});
+  const auto rows = all_rows(keys.size());
+  std::vector<uint64_t> hashes = table.hashes({column.get()}, rows.data(), rows.size());
+  std::sort(hashes.begin(), hashes.end());
+  CHECK(std::adjacent_find(hashes.begin(), hashes.end()) == hashes.end());
+  CHECK(groups_of(table, {column.get()}, keys.size()).back() == keys.size() - 1);
 }
