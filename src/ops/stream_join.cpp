@@ -255,7 +255,7 @@ class SideBuffer {
   void set_matched(uint32_t r) {
     if (matched_[r]) return;
     matched_[r] = 1;
-    dirty_.push_back(r);
+    if (tracking_) dirty_.push_back(r);
   }
   // A batch's matches are all over the buffer: their flags are asked for ahead.
   void set_matched(const std::vector<uint32_t>& rows) {
@@ -301,8 +301,9 @@ class SideBuffer {
       ids_.push_back(next_id_++);
       matched_.push_back(matched[i]);
       alive_.push_back(1);
-      dirty_.push_back(first + static_cast<uint32_t>(i));
     }
+    if (tracking_)
+      for (size_t i = 0; i < rows.size(); ++i) dirty_.push_back(first + static_cast<uint32_t>(i));
     index(input, keys, rows, first, groups);
   }
 
@@ -698,7 +699,8 @@ class SideBuffer {
   uint64_t next_id_ = 0;
   // What the next save writes; mutable: bookkeeping of the saves, not part of the state's value.
   mutable bool tracking_ = false;
-  mutable std::vector<uint32_t> dirty_;       // rows added or newly matched
+  // Rows added or newly matched; listed once tracking (the first save lists every live row).
+  mutable std::vector<uint32_t> dirty_;
   mutable std::vector<std::string> removed_;  // store keys of evicted rows
   mutable uint64_t saved_ids_ = 0;            // rows numbered below it have their index entry
   bool indexed_ = false;                      // whether the store indexes the rows by eviction time
