@@ -739,14 +739,16 @@ class StreamJoinOperator final : public Operator {
     keys_.set_now(ctx.batch_id);  // a key's touch time, for the recency a spill goes by: its last batch
     group_rows(keys, input.num_rows);
     if (!spilled_keys_.empty()) reload_new_keys(known);
-    std::vector<uint32_t> mine, theirs;
+    std::vector<uint32_t>& mine = mine_;
+    std::vector<uint32_t>& theirs = theirs_;
     probe(side, keys, input.num_rows, mine, theirs);
     SideBuffer& other = sides_[1 - side];
     const bool left = side == kLeft;
     keep_residual(plan_, ctx.eval, left ? input.columns : other.columns(),
                   left ? input.num_rows : other.rows(), left ? other.columns() : input.columns,
                   left ? other.rows() : input.num_rows, left ? mine : theirs, left ? theirs : mine);
-    std::vector<uint8_t> matched(input.num_rows, 0);
+    std::vector<uint8_t>& matched = matched_;
+    matched.assign(input.num_rows, 0);
     for (uint32_t i : mine) matched[i] = 1;
     emit_matches(side, input, mine, theirs, matched, out);
     other.set_matched(theirs);
@@ -973,6 +975,8 @@ class StreamJoinOperator final : public Operator {
              std::vector<uint32_t>& theirs) {
     const SideBuffer& other = sides_[1 - side];
     const bool unmatched_only = plan_.type == JoinType::LeftSemi && side == kRight;
+    mine.clear();
+    theirs.clear();
     for (uint32_t i = 0; i < n; ++i) {
       if (i + SideBuffer::kAhead < n)
         other.prefetch(groups_[i + SideBuffer::kAhead], groups_[i + SideBuffer::kAhead / 2], false);
@@ -1022,8 +1026,10 @@ class StreamJoinOperator final : public Operator {
   void buffer(Side side, const Batch& input, const std::vector<ColumnRef>& keys,
               const std::vector<uint8_t>& matched) {
     const bool skip_matched = plan_.type == JoinType::LeftSemi && side == kLeft;
-    std::vector<uint32_t> rows;
-    std::vector<uint8_t> flags;
+    std::vector<uint32_t>& rows = buffered_rows_;
+    std::vector<uint8_t>& flags = buffered_flags_;
+    rows.clear();
+    flags.clear();
     for (uint32_t i = 0; i < input.num_rows; ++i) {
       if (skip_matched && matched[i]) continue;
       rows.push_back(i);
@@ -1100,6 +1106,10 @@ class StreamJoinOperator final : public Operator {
   std::string with_;
   std::vector<uint32_t> groups_;    // per row of the batch being pushed: its group
   std::vector<uint32_t> all_rows_;  // 0, 1, 2, ...: the rows find_or_insert takes
+  // A push's pairs (its rows, the other side's), its rows' matched flags, the
+  // rows it buffers and their flags: kept, so a batch does not fault in fresh pages.
+  std::vector<uint32_t> mine_, theirs_, buffered_rows_;
+  std::vector<uint8_t> matched_, buffered_flags_;
   int64_t eviction_watermark_ = kNoWatermark;
   uint64_t rows_updated_ = 0, rows_late_ = 0;  // this micro-batch
   // Spill (state_memory_limit): the store that holds the spilled keys' rows,
