@@ -62,6 +62,27 @@ TEST_CASE("timestamps format as Spark writes them") {
   CHECK(s == "1970-01-01 00:00:00");
 }
 
+TEST_CASE("timestamps format the same whatever was formatted before") {
+  // The date is kept formatted: the same second with the other separator, another
+  // second of the day, back again, a year past 9999 and back.
+  const std::vector<std::pair<int64_t, std::string>> iso = {
+      {1704190272123000, "2024-01-02T10:11:12.123Z"},
+      {1704190288000000, "2024-01-02T10:11:28.000Z"},
+      {1704190272000001, "2024-01-02T10:11:12.000001Z"},
+      {253402300800001000, "10000-01-01T00:00:00.001Z"},
+      {1704190272999000, "2024-01-02T10:11:12.999Z"}};
+  for (int pass = 0; pass < 2; ++pass) {
+    for (auto& [micros, text] : iso) {
+      std::string s;
+      format_timestamp_iso(micros, s);
+      CHECK(s == text);
+      s.clear();
+      format_timestamp_sql(micros - micros % 1000000, s);
+      CHECK(s == text.substr(0, text.find('.')).replace(text.find('T'), 1, " "));
+    }
+  }
+}
+
 TEST_CASE("columns track nulls in a bitmap") {
   auto c = Column::make(DataType::of(TypeId::Long));
   for (int i = 0; i < 130; ++i) {
