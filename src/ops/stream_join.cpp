@@ -359,11 +359,13 @@ class SideBuffer {
 
   // Keeps only the live rows, renumbered in their order.
   void compact() {
-    std::vector<uint32_t> keep;
+    std::vector<uint32_t>& keep = kept_rows_;
+    keep.clear();
     for (uint32_t r = 0; r < rows(); ++r)
       if (alive_[r]) keep.push_back(r);
     for (auto& c : columns_) c->keep_rows(keep.data(), keep.size());
-    std::vector<uint32_t> moved_to(rows(), kNone);
+    std::vector<uint32_t>& moved_to = moved_to_;
+    moved_to.assign(rows(), kNone);
     for (size_t i = 0; i < keep.size(); ++i) moved_to[keep[i]] = static_cast<uint32_t>(i);
     std::vector<uint32_t> dirty;  // rows not saved yet, renumbered
     for (uint32_t r : dirty_)
@@ -696,6 +698,7 @@ class SideBuffer {
   std::vector<uint8_t> matched_, alive_;
   size_t live_ = 0;
   DueRows due_;
+  std::vector<uint32_t> kept_rows_, moved_to_;  // compact()'s, kept: the next one needs about as many
   uint64_t next_id_ = 0;
   // What the next save writes; mutable: bookkeeping of the saves, not part of the state's value.
   mutable bool tracking_ = false;
@@ -977,10 +980,11 @@ class StreamJoinOperator final : public Operator {
     const bool unmatched_only = plan_.type == JoinType::LeftSemi && side == kRight;
     mine.clear();
     theirs.clear();
+    const bool nulls = std::any_of(keys.begin(), keys.end(), [](const ColumnRef& k) { return !k->all_valid(); });
     for (uint32_t i = 0; i < n; ++i) {
       if (i + SideBuffer::kAhead < n)
         other.prefetch(groups_[i + SideBuffer::kAhead], groups_[i + SideBuffer::kAhead / 2], false);
-      if (has_null_key(plan_.keys, keys, i)) continue;
+      if (nulls && has_null_key(plan_.keys, keys, i)) continue;
       other.for_each_in_group(groups_[i], [&](uint32_t r) {
         if (unmatched_only && other.matched(r)) return;
         mine.push_back(i);
